@@ -1,0 +1,170 @@
+package awstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// Region and credentials used against the emulator.
+const (
+	Region    = "us-east-1"
+	AccountID = "123456789012"
+)
+
+// Moto is a running moto_server.
+type Moto struct {
+	// Endpoint is http://127.0.0.1:<port>.
+	Endpoint string
+	cmd      *exec.Cmd
+	done     chan struct{}
+}
+
+// ErrNotInstalled is returned when moto_server is not on PATH.
+var ErrNotInstalled = errors.New("moto_server not found on PATH (it ships with the Python 3.11 environment; see README, Testing)")
+
+// StartMoto starts moto_server on a free loopback port and waits until it
+// answers. maxLife bounds its lifetime (it is run under timeout(1)) so that
+// a crashed test run cannot leave it behind.
+func StartMoto(ctx context.Context, maxLife time.Duration) (*Moto, error) {
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, ErrNotInstalled
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	secs := strconv.Itoa(int(maxLife / time.Second))
+	cmd := exec.Command("timeout", secs, bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if os.Getenv("GOALRELAY_MOTO_LOG") == "" {
+		cmd.Stdout, cmd.Stderr = nil, nil
+	} else {
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start moto_server: %w", err)
+	}
+	m := &Moto{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(m.done) }()
+
+	deadline := time.NewTimer(20 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		resp, err := http.Get(m.Endpoint + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			return m, nil
+		}
+		select {
+		case <-ctx.Done():
+			m.Close()
+			return nil, ctx.Err()
+		case <-m.done:
+			return nil, errors.New("moto_server exited during start-up")
+		case <-deadline.C:
+			m.Close()
+			return nil, errors.New("moto_server did not answer within 20s")
+		case <-tick.C:
+		}
+	}
+}
+
+// Close stops the process group it started and waits for it.
+func (m *Moto) Close() {
+	if m.cmd.Process != nil {
+		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGTERM)
+	}
+	select {
+	case <-m.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+		<-m.done
+	}
+}
+
+// Reset wipes every resource in the emulator.
+func (m *Moto) Reset(ctx context.Context) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, m.Endpoint+"/moto-api/reset", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("reset: %s", resp.Status)
+	}
+	return nil
+}
+
+// Config returns an aws.Config for the emulator: static test credentials,
+// us-east-1, every service's BaseEndpoint set to it, one attempt per call.
+func (m *Moto) Config(ctx context.Context) (aws.Config, error) {
+	return config.LoadDefaultConfig(ctx,
+		config.WithRegion(Region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
+		config.WithBaseEndpoint(m.Endpoint),
+		config.WithRetryMaxAttempts(1),
+	)
+}
+
+// Env returns the environment a process (a bootstrap under aws-lambda-rie,
+// a CLI) needs to reach the emulator through the SDK's own settings.
+func (m *Moto) Env() []string {
+	return []string{
+		"AWS_ENDPOINT_URL_SQS=" + m.Endpoint,
+		"AWS_ENDPOINT_URL_DYNAMODB=" + m.Endpoint,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + m.Endpoint,
+		"AWS_ACCESS_KEY_ID=test",
+		"AWS_SECRET_ACCESS_KEY=test",
+		"AWS_REGION=" + Region,
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
+}
+
+// NewMoto starts a moto_server for one test and stops it in t.Cleanup.
+// The test fails (it is not skipped) when moto_server is missing, so that a
+// CI machine without it cannot pass by testing less.
+func NewMoto(t testing.TB) *Moto {
+	t.Helper()
+	m, err := StartMoto(context.Background(), 15*time.Minute)
+	if err != nil {
+		t.Fatalf("awstest: %v", err)
+	}
+	t.Cleanup(m.Close)
+	return m
+}
+
+// Config is NewMoto(t).Config with the error turned into a test failure.
+func Config(t testing.TB, m *Moto) aws.Config {
+	t.Helper()
+	cfg, err := m.Config(context.Background())
+	if err != nil {
+		t.Fatalf("awstest: config: %v", err)
+	}
+	return cfg
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
