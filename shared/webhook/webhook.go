@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/goalrelay/goalrelay/events"
 )
 
 // Request is an inbound webhook delivery, decoupled from API Gateway.
@@ -71,6 +73,10 @@ type Change struct {
 	OccurredAt time.Time
 	// Fields are the record's values by CRM field name.
 	Fields map[string]any
+	// Canonical is set by sources whose senders write the canonical event
+	// themselves (the generic source). Mapping passes it through unchanged;
+	// the other members then repeat its id, source, subject and time.
+	Canonical *events.Event
 }
 
 // Sentinel errors. Adapters wrap them with %w and detail; the ingest
