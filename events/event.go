@@ -169,3 +169,10 @@ func Decode(b []byte) ([]Event, error) {
 	}
 	return list, nil
 }
+
+// RecordKey identifies the CRM record an event is about across events:
+// the full source (which includes the CRM account, e.g. the HubSpot portal)
+// and the external id, as "<source>:<externalId>". It is the SQS FIFO group
+// (per-record order), the key of the record's state, and the value goalrelay
+// writes into Gainsight's external-id custom field.
+func (e *Event) RecordKey() string { return e.Source + ":" + e.Data.ExternalID }

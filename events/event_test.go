@@ -126,3 +126,10 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestRecordKey(t *testing.T) {
+	e := events.Event{Source: "hubspot/portal/62515", Data: events.Data{ExternalID: "901"}}
+	if got, want := e.RecordKey(), "hubspot/portal/62515:901"; got != want {
+		t.Errorf("RecordKey = %q, want %q", got, want)
+	}
+}
