@@ -1,0 +1,279 @@
+package rie
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ToolPackage is the emulator's import path, pinned by the tool line in go.mod.
+const ToolPackage = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
+
+// ModuleRoot finds the directory holding go.mod, starting at dir and
+// walking up.
+func ModuleRoot(dir string) (string, error) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", errors.New("rie: go.mod not found above " + dir)
+		}
+		d = parent
+	}
+}
+
+// Build compiles pkg (e.g. "./functions/ingest") in the module at root into
+// outDir/bootstrap for the host architecture, with the same flags as the
+// Lambda build (static, lambda.norpc, stripped), and returns its path.
+func Build(ctx context.Context, root, pkg, outDir string) (string, error) {
+	out := filepath.Join(outDir, "bootstrap")
+	if err := goBuild(ctx, root, out, []string{"CGO_ENABLED=0"},
+		"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", pkg); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// BuildEmulator compiles aws-lambda-rie from the go.mod tool line into outDir.
+func BuildEmulator(ctx context.Context, root, outDir string) (string, error) {
+	out := filepath.Join(outDir, "aws-lambda-rie")
+	if err := goBuild(ctx, root, out, nil, ToolPackage); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+func goBuild(ctx context.Context, root, out string, env []string, args ...string) error {
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err != nil {
+		gobin = "go"
+	}
+	cmd := exec.CommandContext(ctx, gobin, append([]string{"build", "-o", out}, args...)...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("rie: go build %v: %w\n%s", args, err, stderr.String())
+	}
+	return nil
+}
+
+// Config describes one function run under the emulator.
+type Config struct {
+	Emulator  string   // path of aws-lambda-rie
+	Bootstrap string   // path of the bootstrap binary
+	Name      string   // AWS_LAMBDA_FUNCTION_NAME
+	Timeout   int      // seconds, AWS_LAMBDA_FUNCTION_TIMEOUT; 0 means 30
+	Env       []string // extra environment (KEY=VALUE)
+	// Output receives the function's and the emulator's output; nil discards it.
+	Output io.Writer
+	// MaxLife bounds the process lifetime (it runs under timeout(1)) so that
+	// a crashed parent cannot leave it behind; 0 means 30 minutes.
+	MaxLife time.Duration
+}
+
+// Function is a bootstrap running under aws-lambda-rie.
+type Function struct {
+	URL  string // invoke URL
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+	mu   sync.Mutex // one invoke at a time
+	http *http.Client
+}
+
+// Start launches the emulator with the bootstrap on free loopback ports.
+// Init is lazy: the bootstrap starts on the first invoke.
+func Start(ctx context.Context, c Config) (*Function, error) {
+	invokePort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	apiPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 30
+	}
+	if c.MaxLife == 0 {
+		c.MaxLife = 30 * time.Minute
+	}
+	if c.Name == "" {
+		c.Name = filepath.Base(filepath.Dir(c.Bootstrap))
+	}
+	cmd := exec.Command("timeout", strconv.Itoa(int(c.MaxLife/time.Second)), c.Emulator,
+		"--runtime-interface-emulator-address", "127.0.0.1:"+strconv.Itoa(invokePort),
+		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(apiPort),
+		c.Bootstrap)
+	cmd.Dir = filepath.Dir(c.Bootstrap)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Env = append(baseEnv(),
+		"AWS_LAMBDA_FUNCTION_NAME="+c.Name,
+		"AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(c.Timeout),
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256",
+	)
+	cmd.Env = append(cmd.Env, c.Env...)
+	if c.Output != nil {
+		cmd.Stdout, cmd.Stderr = c.Output, c.Output
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("rie: start: %w", err)
+	}
+	f := &Function{
+		URL:  "http://127.0.0.1:" + strconv.Itoa(invokePort) + "/2015-03-31/functions/function/invocations",
+		name: c.Name,
+		cmd:  cmd,
+		done: make(chan struct{}),
+		http: &http.Client{Timeout: time.Duration(c.Timeout+10) * time.Second},
+	}
+	go func() { _ = cmd.Wait(); close(f.done) }()
+	if err := f.waitListening(ctx, invokePort); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// baseEnv passes through only what a Lambda-like environment needs: no
+// AWS_LAMBDA_RUNTIME_API (the emulator sets it) and no
+// AWS_LAMBDA_MAX_CONCURRENCY (it switches the emulator to another mode).
+func baseEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "PATH", "HOME", "TMPDIR", "TZ", "LANG":
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func (f *Function) waitListening(ctx context.Context, port int) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-f.done:
+			return errors.New("rie: emulator exited during start-up")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return errors.New("rie: emulator did not listen within 15s")
+}
+
+// FunctionError is a handler error or time-out reported by the emulator.
+type FunctionError struct {
+	Message string `json:"errorMessage"`
+	Type    string `json:"errorType"`
+}
+
+func (e *FunctionError) Error() string { return "function error: " + e.Type + ": " + e.Message }
+
+// Invoke sends payload to the function and returns its response. Calls are
+// serialised. A handler error or time-out returns *FunctionError.
+func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.URL, bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := f.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("rie: invoke %s: %w", f.name, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, fmt.Errorf("rie: read response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("rie: invoke %s: HTTP %d: %s", f.name, resp.StatusCode, body)
+	}
+	var fe FunctionError
+	if json.Unmarshal(body, &fe) == nil && fe.Message != "" && fe.Type != "" {
+		return nil, &fe
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(body), []byte("Task timed out")) {
+		return nil, &FunctionError{Type: "Timeout", Message: string(body)}
+	}
+	return body, nil
+}
+
+// InvokeJSON marshals in, invokes, and unmarshals the response into out.
+func (f *Function) InvokeJSON(ctx context.Context, in, out any) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	resp, err := f.Invoke(ctx, b)
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(resp, out); err != nil {
+		return fmt.Errorf("rie: decode response %q: %w", resp, err)
+	}
+	return nil
+}
+
+// Kill stops the emulator and the function at once (SIGKILL), as a crash
+// would; Close is the orderly stop.
+func (f *Function) Kill() {
+	if f.cmd.Process != nil {
+		_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	<-f.done
+}
+
+// Close stops the process group it started and waits for it.
+func (f *Function) Close() {
+	if f.cmd.Process != nil {
+		_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGTERM)
+	}
+	select {
+	case <-f.done:
+	case <-time.After(5 * time.Second):
+		f.Kill()
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,33 @@
+// Command echo is a test function: it echoes its input, or fails when asked.
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+type in struct {
+	Fail bool   `json:"fail"`
+	Echo string `json:"echo"`
+}
+
+type out struct {
+	Echo     string `json:"echo"`
+	Function string `json:"function"`
+	Env      string `json:"env"`
+	Deadline bool   `json:"deadline"`
+}
+
+func main() {
+	lambda.Start(func(ctx context.Context, e in) (out, error) {
+		if e.Fail {
+			return out{}, errors.New("failure requested")
+		}
+		_, hasDeadline := ctx.Deadline()
+		return out{Echo: e.Echo, Function: lambdacontext.FunctionName, Env: os.Getenv("ECHO_ENV"), Deadline: hasDeadline}, nil
+	})
+}
