@@ -1,0 +1,266 @@
+package ingest
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	goalevents "github.com/goalrelay/goalrelay/events"
+	"github.com/goalrelay/goalrelay/shared/webhook"
+)
+
+// DefaultMaxBody is the default body limit: 1 MiB, the SQS message limit.
+const DefaultMaxBody = 1 << 20
+
+// SecretSource returns one source's member of the webhook secret JSON. It
+// returns an error wrapping ErrSourceDisabled when the source is absent.
+type SecretSource interface {
+	Source(ctx context.Context, name string) (json.RawMessage, error)
+}
+
+// Mapper turns a record change into canonical events.
+type Mapper interface {
+	Map(ch webhook.Change) ([]goalevents.Event, error)
+}
+
+// Publisher puts events on the queue; it returns only once every event is
+// in the queue, or an error.
+type Publisher interface {
+	Publish(ctx context.Context, evs []goalevents.Event) error
+}
+
+// Service handles webhook requests. Build it once at init; it is safe for
+// concurrent use.
+type Service struct {
+	Adapters  map[string]webhook.Adapter
+	Secrets   SecretSource
+	Mapper    Mapper
+	Publisher Publisher
+	// PublicBaseURL is the scheme and host (and any path prefix) the CRMs
+	// call, e.g. https://hooks.example.com; signature schemes that sign the
+	// URL need it. Empty means https://<API Gateway domain name>.
+	PublicBaseURL string
+	// MaxBody is the body limit in bytes; 0 means DefaultMaxBody.
+	MaxBody int
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// result is what one request came to, for the answer and the log line.
+type result struct {
+	source  string
+	changes int
+	queued  int
+	err     error
+}
+
+// Handle is the Lambda handler for API Gateway HTTP API payload 2.0 events.
+func (s *Service) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	start := time.Now()
+	res := s.process(ctx, &req)
+	code := status(res.err)
+	resp := s.respond(res, code)
+
+	log := s.logger()
+	attrs := []any{
+		slog.String("source", res.source),
+		slog.Int("status", code),
+		slog.Int("changes", res.changes),
+		slog.Int("queued", res.queued),
+		slog.Int64("duration_ms", time.Since(start).Milliseconds()),
+	}
+	switch {
+	case code >= 500:
+		log.ErrorContext(ctx, "webhook failed", append(attrs, slog.String("error", res.err.Error()))...)
+	case res.err != nil:
+		log.WarnContext(ctx, "webhook rejected", append(attrs, slog.String("reason", reason(res.err, code)))...)
+	default:
+		log.InfoContext(ctx, "webhook accepted", attrs...)
+	}
+	return resp, nil
+}
+
+func (s *Service) process(ctx context.Context, req *events.APIGatewayV2HTTPRequest) result {
+	var res result
+	res.source = sourceOf(req)
+	adapter, ok := s.Adapters[res.source]
+	if !ok {
+		res.err = fmt.Errorf("%w %q", ErrUnknownSource, res.source)
+		return res
+	}
+	if m := req.RequestContext.HTTP.Method; m != "" && m != http.MethodPost {
+		res.err = fmt.Errorf("%w: %s", ErrMethod, m)
+		return res
+	}
+	secret, err := s.Secrets.Source(ctx, res.source)
+	if err != nil {
+		if isDisabled(err) {
+			res.err = fmt.Errorf("%w: %q", ErrSourceDisabled, res.source)
+		} else {
+			res.err = fmt.Errorf("%w: %v", ErrSecrets, err)
+		}
+		return res
+	}
+	r, err := s.request(req)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	if err := adapter.Verify(r, secret, s.now()); err != nil {
+		res.err = err
+		return res
+	}
+	changes, err := adapter.Parse(r)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	res.changes = len(changes)
+	var evs []goalevents.Event
+	for _, ch := range changes {
+		out, err := s.Mapper.Map(ch)
+		if err != nil {
+			res.err = fmt.Errorf("change %s: %w", ch.ID, err)
+			return res
+		}
+		evs = append(evs, out...)
+	}
+	for i := range evs {
+		if err := evs[i].Validate(); err != nil {
+			res.err = fmt.Errorf("%w: %v", webhook.ErrUnmappable, err)
+			return res
+		}
+	}
+	if len(evs) == 0 {
+		return res
+	}
+	if err := s.Publisher.Publish(ctx, evs); err != nil {
+		if status(err) == http.StatusRequestEntityTooLarge {
+			res.err = err
+		} else {
+			res.err = fmt.Errorf("%w: %v", ErrQueue, err)
+		}
+		return res
+	}
+	res.queued = len(evs)
+	return res
+}
+
+// sourceOf takes {source} from the route, or from the last path segment
+// when the event carries no path parameters (a hand-written test event).
+func sourceOf(req *events.APIGatewayV2HTTPRequest) string {
+	if s := req.PathParameters["source"]; s != "" {
+		return s
+	}
+	p := strings.TrimSuffix(req.RawPath, "/")
+	return p[strings.LastIndex(p, "/")+1:]
+}
+
+func (s *Service) request(req *events.APIGatewayV2HTTPRequest) (*webhook.Request, error) {
+	limit := s.MaxBody
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	var body []byte
+	if req.IsBase64Encoded {
+		if base64.StdEncoding.DecodedLen(len(req.Body)) > limit+3 {
+			return nil, fmt.Errorf("%w: more than %d bytes", webhook.ErrTooLarge, limit)
+		}
+		b, err := base64.StdEncoding.DecodeString(req.Body)
+		if err != nil {
+			return nil, fmt.Errorf("%w: body is not valid base64", webhook.ErrMalformed)
+		}
+		body = b
+	} else {
+		body = []byte(req.Body)
+	}
+	if len(body) > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", webhook.ErrTooLarge, limit)
+	}
+	header := make(map[string]string, len(req.Headers))
+	for k, v := range req.Headers {
+		header[strings.ToLower(k)] = v
+	}
+	method := req.RequestContext.HTTP.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	path := req.RawPath
+	if path == "" {
+		path = req.RequestContext.HTTP.Path
+	}
+	base := strings.TrimSuffix(s.PublicBaseURL, "/")
+	if base == "" && req.RequestContext.DomainName != "" {
+		base = "https://" + req.RequestContext.DomainName
+	}
+	public := base + path
+	if req.RawQueryString != "" {
+		public += "?" + req.RawQueryString
+	}
+	return &webhook.Request{
+		Method:    method,
+		Path:      path,
+		RawQuery:  req.RawQueryString,
+		Header:    header,
+		Body:      body,
+		PublicURL: public,
+	}, nil
+}
+
+func (s *Service) respond(res result, code int) events.APIGatewayV2HTTPResponse {
+	why := ""
+	if res.err != nil {
+		why = truncate(reason(res.err, code), 300)
+	}
+	if a, ok := s.Adapters[res.source].(webhook.Responder); ok {
+		r := a.Respond(code, res.queued, why)
+		return events.APIGatewayV2HTTPResponse{
+			StatusCode: r.Status,
+			Headers:    map[string]string{"content-type": r.ContentType},
+			Body:       string(r.Body),
+		}
+	}
+	var body []byte
+	if res.err != nil {
+		body, _ = json.Marshal(struct {
+			Error string `json:"error"`
+		}{why})
+	} else {
+		body, _ = json.Marshal(struct {
+			Queued int `json:"queued"`
+		}{res.queued})
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: code,
+		Headers:    map[string]string{"content-type": "application/json"},
+		Body:       string(body),
+	}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
