@@ -201,9 +201,9 @@ func TestOutcomeTable(t *testing.T) {
 func TestPublicURLFromBase(t *testing.T) {
 	var got string
 	svc := &ingest.Service{
-		Adapters:      map[string]webhook.Adapter{"fake": urlAdapter{&got}},
-		Secrets:       fakeSecrets{"fake": json.RawMessage(`{}`)},
-		Mapper:        fakeMapper{}, Publisher: &fakePublisher{},
+		Adapters: map[string]webhook.Adapter{"fake": urlAdapter{&got}},
+		Secrets:  fakeSecrets{"fake": json.RawMessage(`{}`)},
+		Mapper:   fakeMapper{}, Publisher: &fakePublisher{},
 		PublicBaseURL: "https://hooks.example.com/",
 	}
 	req := request("fake", "", nil)
