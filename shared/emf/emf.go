@@ -1,0 +1,112 @@
+package emf
+
+import (
+	"encoding/json"
+	"io"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Namespace is the CloudWatch namespace of every goalrelay metric.
+const Namespace = "goalrelay"
+
+// Metric names the apply function emits; the template's alarms and
+// dashboard use the same names.
+const (
+	EventsApplied  = "EventsApplied"
+	GainsightCalls = "GainsightCalls"
+	Gainsight429   = "Gainsight429"
+	SentToDLQ      = "SentToDLQ"
+	StaleSkipped   = "StaleSkipped"
+	EventsMerged   = "EventsMerged"
+	QuotaWaitMs    = "QuotaWaitMs"
+)
+
+// units for the metrics above; anything else is a Count.
+var units = map[string]string{QuotaWaitMs: "Milliseconds"}
+
+// Recorder accumulates metric values. It is safe for concurrent use.
+type Recorder struct {
+	mu       sync.Mutex
+	function string
+	values   map[string]float64
+	out      io.Writer
+	now      func() time.Time
+}
+
+// New returns a Recorder that writes to out with dimension Function=function.
+func New(out io.Writer, function string) *Recorder {
+	return &Recorder{function: function, values: map[string]float64{}, out: out, now: time.Now}
+}
+
+// Add adds v to the metric name.
+func (r *Recorder) Add(name string, v float64) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.values[name] += v
+	r.mu.Unlock()
+}
+
+// Inc adds one to the metric name.
+func (r *Recorder) Inc(name string) { r.Add(name, 1) }
+
+// Get returns the current value of name (for tests and logs).
+func (r *Recorder) Get(name string) float64 {
+	if r == nil {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.values[name]
+}
+
+// Flush writes every non-zero metric as one EMF line and resets them.
+// Nothing is written when nothing was recorded.
+func (r *Recorder) Flush() error {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	vals := r.values
+	r.values = map[string]float64{}
+	r.mu.Unlock()
+	if len(vals) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(vals))
+	for n := range vals {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	type metric struct {
+		Name string `json:"Name"`
+		Unit string `json:"Unit"`
+	}
+	ms := make([]metric, 0, len(names))
+	line := map[string]any{"Function": r.function}
+	for _, n := range names {
+		u := units[n]
+		if u == "" {
+			u = "Count"
+		}
+		ms = append(ms, metric{n, u})
+		line[n] = vals[n]
+	}
+	line["_aws"] = map[string]any{
+		"Timestamp": r.now().UnixMilli(),
+		"CloudWatchMetrics": []any{map[string]any{
+			"Namespace":  Namespace,
+			"Dimensions": [][]string{{"Function"}},
+			"Metrics":    ms,
+		}},
+	}
+	b, err := json.Marshal(line)
+	if err != nil {
+		return err
+	}
+	_, err = r.out.Write(append(b, '\n'))
+	return err
+}
