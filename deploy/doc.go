@@ -1,0 +1,10 @@
+// Package deploy holds tests of the SAM application; it has no runtime code.
+//
+// template_test.go reads ../template.yaml (CloudFormation short-form tags
+// such as !Ref and !GetAtt are turned into their long forms) and asserts the
+// invariants the design depends on: queue visibility versus the apply
+// function's timeout, partial batch responses, bounded concurrency, the
+// redrive policy, build targets, least-privilege policies, the public
+// environment variable names, the webhook route and the state table's TTL.
+// cfnlint_test.go runs Python cfn-lint on the same template.
+package deploy
