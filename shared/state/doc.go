@@ -1,0 +1,25 @@
+// Package state is goalrelay's store in the DynamoDB state table (STATE_TABLE):
+// what the apply function must remember between deliveries of an event.
+//
+// One table, partition key "pk" (String), TTL attribute "expiresAt" (epoch
+// seconds). This package owns two kinds of item in it:
+//
+//   - goal#<recordKey>: the Gainsight Gsid of a CRM record, the version (CRM
+//     change time) of the last event applied to it, the id of that event,
+//     and, while a create call is in flight or its outcome is unknown, a
+//     create-pending marker. Goal items never expire.
+//   - event#<eventId>: the idempotency record of one canonical event:
+//     IN_PROGRESS under a lease, RELEASED, or COMPLETE until expiresAt
+//     (at least three days: CRMs retry for 24 hours and more).
+//
+// The quota counters share the table but belong to package quota.
+//
+// Every write is conditional, and a failed condition is explained from the
+// item DynamoDB returns with it (ReturnValuesOnConditionCheckFailure
+// ALL_OLD), never by a second read. Outcomes are sentinel errors (ErrStale,
+// ErrDone, ErrBusy, ...) to be tested with errors.Is; errors from DynamoDB
+// are wrapped with %w.
+//
+// It imports the DynamoDB SDK only: nothing from Gainsight, the CRMs, SQS or
+// Lambda, and it never logs.
+package state

@@ -1,0 +1,279 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Attributes of a goal record.
+const (
+	attrGsid          = "gsid"
+	attrVersion       = "version"     // CRM change time, epoch nanoseconds
+	attrLastEventID   = "lastEventId" // id of the event that set version
+	attrUpdatedAt     = "updatedAt"   // epoch milliseconds, store clock
+	attrCreateEventID = "createEventId"
+	attrCreateStarted = "createStartedAt" // epoch milliseconds
+)
+
+var (
+	// ErrStale is returned by PutGoalVersion when the record already holds
+	// a newer version (CRM change time) than the event's: the event is
+	// out of order and must be acknowledged without being applied.
+	ErrStale = errors.New("state: event is older than the stored version")
+
+	// ErrGsidConflict is returned (inside a *GsidConflictError) when a
+	// write would give a record a Gsid other than the one it holds.
+	ErrGsidConflict = errors.New("state: record already has another gsid")
+)
+
+// GsidConflictError says which Gsid a record holds when a write tried to
+// set another one (Attempted), or, from MarkCreating (Attempted empty),
+// that the record already has a goal and must not be created again.
+// errors.Is(err, ErrGsidConflict) is true for it.
+type GsidConflictError struct {
+	RecordKey string
+	Stored    string
+	Attempted string
+}
+
+func (e *GsidConflictError) Error() string {
+	if e.Attempted == "" {
+		return fmt.Sprintf("state: goal %s already has gsid %s; not creating another", e.RecordKey, e.Stored)
+	}
+	return fmt.Sprintf("state: goal %s has gsid %s, not %s", e.RecordKey, e.Stored, e.Attempted)
+}
+
+// Unwrap makes errors.Is(err, ErrGsidConflict) true.
+func (e *GsidConflictError) Unwrap() error { return ErrGsidConflict }
+
+// Goal is what the state table knows about one CRM record's goal.
+type Goal struct {
+	// RecordKey is events.Event.RecordKey(): "<source>:<externalId>".
+	RecordKey string
+	// Gsid is the goal's Gainsight id; empty until a create or a Fetch
+	// resolved it.
+	Gsid string
+	// Version is the CRM change time of the last event applied; zero if
+	// none was.
+	Version time.Time
+	// LastEventID is the id of the event that set Version.
+	LastEventID string
+	// UpdatedAt is when the record was last written (store clock).
+	UpdatedAt time.Time
+	// CreatePending is true from MarkCreating until a Gsid is recorded or
+	// ClearCreating: a create call was started and its outcome may be
+	// unknown, so the goal must be looked up by its external id (Fetch)
+	// before anyone creates it again.
+	CreatePending bool
+	// CreateEventID and CreateStartedAt tell which event started that
+	// create, and when.
+	CreateEventID   string
+	CreateStartedAt time.Time
+}
+
+func goalKey(recordKey string) map[string]types.AttributeValue { return key(GoalPrefix + recordKey) }
+
+func decodeGoal(recordKey string, item map[string]types.AttributeValue) Goal {
+	g := Goal{
+		RecordKey:       recordKey,
+		Gsid:            getStr(item, attrGsid),
+		LastEventID:     getStr(item, attrLastEventID),
+		UpdatedAt:       getMillis(item, attrUpdatedAt),
+		CreateEventID:   getStr(item, attrCreateEventID),
+		CreateStartedAt: getMillis(item, attrCreateStarted),
+	}
+	if ns, ok := getNum(item, attrVersion); ok {
+		g.Version = time.Unix(0, ns).UTC()
+	}
+	g.CreatePending = g.CreateEventID != ""
+	return g
+}
+
+// GetGoal reads the record's goal with a strongly consistent read. ok is
+// false when the record has never been seen.
+func (s *Store) GetGoal(ctx context.Context, recordKey string) (g Goal, ok bool, err error) {
+	if recordKey == "" {
+		return Goal{}, false, errors.New("state: empty record key")
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            goalKey(recordKey),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return Goal{}, false, fmt.Errorf("state: get goal %s: %w", recordKey, err)
+	}
+	if len(out.Item) == 0 {
+		return Goal{}, false, nil
+	}
+	return decodeGoal(recordKey, out.Item), true, nil
+}
+
+// PutGoalVersion records that the event eventID, whose CRM change time is
+// version, has been applied to the record's goal. It is last-write-wins on
+// CRM time: the write succeeds when the record has no version yet or its
+// version is not after the new one (an equal version is a retry of the
+// same change and succeeds), and otherwise returns an error that is
+// ErrStale.
+//
+// A non-empty gsid is recorded too, under the same rule as SetGsid (a
+// different stored Gsid gives a *GsidConflictError and nothing is written),
+// and ends a pending create. An empty gsid leaves the stored one alone.
+func (s *Store) PutGoalVersion(ctx context.Context, recordKey, gsid string, version time.Time, eventID string) error {
+	if recordKey == "" || eventID == "" {
+		return errors.New("state: PutGoalVersion needs a record key and an event id")
+	}
+	if version.IsZero() {
+		return fmt.Errorf("state: goal %s: event %s has no version (CRM change time)", recordKey, eventID)
+	}
+	names := map[string]string{"#v": attrVersion}
+	values := map[string]types.AttributeValue{
+		":v":   num(version.UnixNano()),
+		":e":   str(eventID),
+		":now": num(s.opts.Now().UnixMilli()),
+	}
+	update := "SET #v = :v, " + attrLastEventID + " = :e, " + attrUpdatedAt + " = :now"
+	cond := "(attribute_not_exists(#v) OR #v <= :v)"
+	if gsid != "" {
+		values[":g"] = str(gsid)
+		update += ", " + attrGsid + " = :g REMOVE " + attrCreateEventID + ", " + attrCreateStarted
+		cond += " AND (attribute_not_exists(" + attrGsid + ") OR " + attrGsid + " = :g)"
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                           aws.String(s.table),
+		Key:                                 goalKey(recordKey),
+		UpdateExpression:                    aws.String(update),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		return nil
+	}
+	old, ok := conditionFailed(err)
+	if !ok {
+		return fmt.Errorf("state: put goal %s version: %w", recordKey, err)
+	}
+	g := decodeGoal(recordKey, old)
+	if g.Version.After(version) {
+		return fmt.Errorf("%w: goal %s is at %s (event %s), event %s is at %s", ErrStale, recordKey,
+			g.Version.Format(time.RFC3339Nano), g.LastEventID, eventID, version.UTC().Format(time.RFC3339Nano))
+	}
+	if gsid != "" && g.Gsid != "" && g.Gsid != gsid {
+		return &GsidConflictError{RecordKey: recordKey, Stored: g.Gsid, Attempted: gsid}
+	}
+	return fmt.Errorf("state: put goal %s version: condition failed on an item that satisfies it (concurrent write?): %w", recordKey, err)
+}
+
+// SetGsid records the Gsid that a create returned or a Fetch found, and
+// ends a pending create. It is conditional: it succeeds when the record
+// has no Gsid or already has this one. A record's Gsid never changes
+// behind a writer's back: when two writers resolve different Gsids (which
+// means Gainsight holds two goals for one CRM record), the first one
+// recorded wins and the second writer gets a *GsidConflictError carrying
+// the stored Gsid, which it should use from then on (and report the
+// duplicate). Use ReplaceGsid to change a Gsid on purpose.
+func (s *Store) SetGsid(ctx context.Context, recordKey, gsid string) error {
+	if recordKey == "" || gsid == "" {
+		return errors.New("state: SetGsid needs a record key and a gsid")
+	}
+	return s.writeGsid(ctx, recordKey, gsid, "attribute_not_exists("+attrGsid+") OR "+attrGsid+" = :g", nil)
+}
+
+// ReplaceGsid changes the record's Gsid from old to gsid, for when the
+// goal behind old is known to be gone. It fails with a *GsidConflictError
+// when the stored Gsid is not old (someone else replaced it first).
+func (s *Store) ReplaceGsid(ctx context.Context, recordKey, old, gsid string) error {
+	if recordKey == "" || old == "" || gsid == "" {
+		return errors.New("state: ReplaceGsid needs a record key, the old gsid and the new one")
+	}
+	return s.writeGsid(ctx, recordKey, gsid, attrGsid+" = :old", map[string]types.AttributeValue{":old": str(old)})
+}
+
+func (s *Store) writeGsid(ctx context.Context, recordKey, gsid, cond string, extra map[string]types.AttributeValue) error {
+	values := map[string]types.AttributeValue{":g": str(gsid), ":now": num(s.opts.Now().UnixMilli())}
+	for k, v := range extra {
+		values[k] = v
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table),
+		Key:       goalKey(recordKey),
+		UpdateExpression: aws.String("SET " + attrGsid + " = :g, " + attrUpdatedAt + " = :now REMOVE " +
+			attrCreateEventID + ", " + attrCreateStarted),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		return nil
+	}
+	old, ok := conditionFailed(err)
+	if !ok {
+		return fmt.Errorf("state: set gsid of goal %s: %w", recordKey, err)
+	}
+	return &GsidConflictError{RecordKey: recordKey, Stored: getStr(old, attrGsid), Attempted: gsid}
+}
+
+// MarkCreating records, before a create call is sent, that the event
+// eventID is creating the record's goal. Until SetGsid, PutGoalVersion
+// with a Gsid, or ClearCreating ends it, GetGoal reports CreatePending:
+// whoever handles the record next (a retry of this event after a lost
+// lease, or another event of the same record) knows that a goal may exist
+// and looks it up by its external id before creating one.
+//
+// It fails with a *GsidConflictError (Attempted empty) when the record
+// already has a Gsid: the goal exists and is to be updated, not created.
+// A marker left by another event is replaced: the caller has resolved it
+// (the Fetch found nothing) before deciding to create.
+func (s *Store) MarkCreating(ctx context.Context, recordKey, eventID string) error {
+	if recordKey == "" || eventID == "" {
+		return errors.New("state: MarkCreating needs a record key and an event id")
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table),
+		Key:       goalKey(recordKey),
+		UpdateExpression: aws.String("SET " + attrCreateEventID + " = :e, " + attrCreateStarted + " = :now, " +
+			attrUpdatedAt + " = :now"),
+		ConditionExpression:                 aws.String("attribute_not_exists(" + attrGsid + ")"),
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":e": str(eventID), ":now": num(s.opts.Now().UnixMilli())},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		return nil
+	}
+	old, ok := conditionFailed(err)
+	if !ok {
+		return fmt.Errorf("state: mark goal %s creating: %w", recordKey, err)
+	}
+	return &GsidConflictError{RecordKey: recordKey, Stored: getStr(old, attrGsid)}
+}
+
+// ClearCreating removes the create-pending marker that eventID set, for a
+// create whose outcome is known to have created nothing (a validation
+// error, say). A marker set by another event, or none, is left as it is
+// and is not an error.
+func (s *Store) ClearCreating(ctx context.Context, recordKey, eventID string) error {
+	if recordKey == "" || eventID == "" {
+		return errors.New("state: ClearCreating needs a record key and an event id")
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table),
+		Key:       goalKey(recordKey),
+		UpdateExpression: aws.String("SET " + attrUpdatedAt + " = :now REMOVE " +
+			attrCreateEventID + ", " + attrCreateStarted),
+		ConditionExpression:                 aws.String(attrCreateEventID + " = :e"),
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":e": str(eventID), ":now": num(s.opts.Now().UnixMilli())},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if _, ok := conditionFailed(err); err == nil || ok {
+		return nil
+	}
+	return fmt.Errorf("state: clear goal %s creating: %w", recordKey, err)
+}
