@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -329,6 +330,7 @@ func check(t *template) []string {
 	checkEnvironment(t, report)
 	checkRoute(t, report)
 	checkStateTable(t, report)
+	checkMonitoring(t, report)
 	return problems
 }
 
@@ -696,6 +698,55 @@ func checkStateTable(t *template, report reporter) {
 	}
 }
 
+// checkMonitoring: the DLQ-depth alarm exists, and every dashboard body is
+// valid JSON once its ${...} substitutions are made.
+func checkMonitoring(t *template, report reporter) {
+	dlqAlarm := false
+	for _, id := range t.ids("AWS::CloudWatch::Alarm") {
+		p := props(t.resource(id))
+		if p["Namespace"] != "AWS/SQS" || p["MetricName"] != "ApproximateNumberOfMessagesVisible" {
+			continue
+		}
+		dims, _ := p["Dimensions"].([]any)
+		for _, d := range dims {
+			if q, ok := refTarget(get(d, "Value")); ok && q == "DeadLetterQueue" {
+				if n, ok := t.number(p["Threshold"]); ok && n == 0 && p["ComparisonOperator"] == "GreaterThanThreshold" {
+					dlqAlarm = true
+				}
+			}
+		}
+	}
+	if !dlqAlarm {
+		report("no alarm on DeadLetterQueue ApproximateNumberOfMessagesVisible > 0")
+	}
+	sub := regexp.MustCompile(`\$\{([^}!]+)\}`)
+	for _, id := range t.ids("AWS::CloudWatch::Dashboard") {
+		body, ok := get(props(t.resource(id)), "DashboardBody", "Fn::Sub").(string)
+		if !ok {
+			body, ok = get(props(t.resource(id)), "DashboardBody").(string)
+		}
+		if !ok {
+			report("%s: DashboardBody is neither a string nor a !Sub string", id)
+			continue
+		}
+		// Inside the JSON a substitution is a string's content or a number
+		// (a Number parameter); stand in something of the same kind.
+		js := sub.ReplaceAllStringFunc(body, func(m string) string {
+			name := sub.FindStringSubmatch(m)[1]
+			if p := t.parameter(name); p != nil && p["Type"] == "Number" {
+				return "1"
+			}
+			return "x"
+		})
+		var v map[string]any
+		if err := json.Unmarshal([]byte(js), &v); err != nil {
+			report("%s: DashboardBody is not valid JSON: %v", id, err)
+		} else if w, _ := v["widgets"].([]any); len(w) == 0 {
+			report("%s: DashboardBody has no widgets", id)
+		}
+	}
+}
+
 // ---------------------------------------------------------------- tests
 
 func loadTemplate(t *testing.T) *template {
@@ -917,6 +968,13 @@ func TestCheckerCatchesBrokenTemplates(t *testing.T) {
 		{"table provisioned", func(d map[string]any, _ *template) {
 			props(get(d, "Resources", "StateTable").(map[string]any))["BillingMode"] = "PROVISIONED"
 		}, "BillingMode PROVISIONED"},
+		{"no DLQ alarm", func(d map[string]any, _ *template) {
+			delete(get(d, "Resources").(map[string]any), "DeadLetterQueueNotEmptyAlarm")
+		}, "no alarm on DeadLetterQueue"},
+		{"dashboard body broken", func(d map[string]any, _ *template) {
+			b := get(props(get(d, "Resources", "Dashboard").(map[string]any)), "DashboardBody").(map[string]any)
+			b["Fn::Sub"] = strings.Replace(b["Fn::Sub"].(string), "]}}", "]}", 1)
+		}, "DashboardBody is not valid JSON"},
 		{"x86 architecture", func(d map[string]any, _ *template) {
 			fn(d, "IngestFunction")["Architectures"] = []any{"x86_64"}
 		}, "IngestFunction: Architectures is [arm64 x86_64], want [arm64]"},
