@@ -1,0 +1,68 @@
+// Package dynamics is the Microsoft Dynamics 365 / Dataverse webhook
+// source: a webhook service endpoint (contract 8) whose steps on Create,
+// Update, Upsert or Delete of a table POST the JSON form of the step's
+// Microsoft.Xrm.Sdk.RemoteExecutionContext.
+//
+// # Authentication
+//
+// Dataverse signs nothing; it sends a static secret chosen at registration.
+// The source's secret (its member of the webhook secret JSON) is
+//
+//	{"header":"x-goalrelay-key","value":"<long random value>"}
+//
+// and the webhook is registered with the HttpHeader authentication type,
+// key x-goalrelay-key (or whatever "header" names; it defaults to
+// x-goalrelay-key). "values" may list several accepted values during a
+// rotation. Values are compared in constant time over SHA-256 digests, so
+// neither the value nor its length leaks through timing.
+//
+// The WebhookKey registration type sends the value as the query parameter
+// "code" instead (reference §3). Query strings end up in API Gateway and
+// CloudWatch access logs, so it is off unless the secret opts in with
+// "queryParam":"code"; the header is still preferred when both are present.
+//
+// # Body
+//
+// One context becomes at most one webhook.Change:
+//
+//   - ID: "dynamics:<OrganizationId>:<OperationId>:<PrimaryEntityId>"
+//     (reference §8.5). Without an OperationId (all-zero or absent, as for
+//     some synchronous steps) the RequestId stands in; without both, the
+//     CorrelationId together with MessageName and the OperationCreatedOn
+//     milliseconds ("corr-<CorrelationId>-<MessageName>-<ms>"). GUIDs are
+//     lower-cased.
+//   - Source: "dynamics/org/<OrganizationId>".
+//   - Object: PrimaryEntityName, the table's logical name ("opportunity").
+//   - RecordID: PrimaryEntityId (else the Target's Id).
+//   - Op: OpUpsert for Create, Update and Upsert; OpDelete for Delete. Other
+//     messages (Assign, SetState, ...) are valid but ignored: no changes, no
+//     error, so Dataverse gets a 2xx.
+//   - OccurredAt: OperationCreatedOn, else the modifiedon attribute.
+//   - Fields: for Create, Update and Upsert, the attributes of every
+//     PostEntityImages entry (in order) with the Target's attributes over
+//     them: the Target holds exactly what this operation wrote, the images
+//     hold the rest of the record. For Delete (whose Target is an
+//     EntityReference) the PreEntityImages attributes, the last known state,
+//     if the step registers one. Non-empty FormattedValues of those
+//     entities (option set labels, formatted money) are added under the key
+//     "FormattedValues" as a map of strings; attribute logical names are
+//     lower case, so the key cannot clash with an attribute.
+//
+// Attribute values are flattened to plain JSON-like Go values:
+//
+//	OptionSetValue, Money, BooleanManagedProperty, AliasedValue → their Value (float64, bool, ...)
+//	OptionSetValueCollection → []any of numbers
+//	EntityReference          → map[string]any{"Id", "LogicalName", "Name"} (Name may be nil)
+//	Entity                   → map of its attributes; EntityCollection → []any of those maps
+//	"/Date(ms)/", "/Date(ms+hhmm)/" → RFC 3339 string in UTC (the ms are UTC; the offset is informational)
+//	other typed objects      → their Value when they have one, else the object without "__type"
+//
+// Over 256 KB Dataverse drops InputParameters and the images and sets the
+// x-ms-dynamics-msg-size-exceeded header; such a context still becomes a
+// Change, with empty Fields.
+//
+// AuthHeader builds the header a test or the CLI sends.
+//
+// This package imports only the standard library and package webhook; it
+// never imports another adapter.
+package dynamics
