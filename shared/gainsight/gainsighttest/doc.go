@@ -1,0 +1,130 @@
+// Package gainsighttest is an in-memory Gainsight tenant that speaks the
+// Customer Goals API (reference/gainsight-customer-goals-api.txt), in the
+// style of net/http/httptest: a test double shipped beside the client.
+//
+//	s := gainsighttest.NewServer(t)           // 127.0.0.1, closed by t.Cleanup
+//	// point the client under test at s.URL with s.AccessKey and s.Client()
+//	goals := s.Goals()                        // inspect the tenant
+//	log := s.Requests()                       // what was sent (never the key)
+//
+// For local runs, New(Config) builds a server and Start or Listen(addr)
+// serves it in the background until Close; cmd/gainsight-sim wraps that.
+// Handler returns the http.Handler for in-process use.
+//
+// It is an independent implementation: it imports nothing from package
+// gainsight and has its own wire types, so a client bug cannot be mirrored
+// by a shared struct. It uses the standard library only and must not import
+// AWS packages or other goalrelay packages.
+//
+// # What it simulates
+//
+//   - Goals: POST create (exactly one request per call), PUT update, POST
+//     fetch; templates: POST create, PUT update, DELETE delete, POST fetch;
+//     metrics: POST create, PUT update (path metric, with or without a
+//     trailing slash), DELETE delete (path metrics, plural); the admin
+//     picklist (GET with a JSON body, POST also accepted). Every path works
+//     with and without the /v1 prefix. Other paths answer 404, other methods
+//     405 with Allow.
+//   - A seeded tenant: companies (IBM, Acme Corp, Globex, Initech, Umbrella
+//     Corporation, Meta, NEW), relationships, opportunities, goal statuses
+//     (New, On Track, At Risk, Achieved, Not Achieved, Closed, In Progress),
+//     goal types (Default, CP Goal Type, Adoption, Renewal, Expansion, CG1,
+//     CG4, and the inactive Legacy Onboarding), metrics, CTAs, Success Plans,
+//     goals and templates, and the custom goal fields
+//     goalrelay_external_id__gc, crm_stage__gc, cf_picklist__gc,
+//     cust_string_value__gc and comp_lookup_gsid__gc. Seed records reuse the
+//     Gsids of the spec's samples, so every sample request of the spec runs
+//     verbatim. Tests extend the tenant with AddCompany, AddStatus,
+//     AddGoalType, AddMetric, AddCustomField, AddCTA and friends.
+//   - Gsids are "1CG0" (goals, templates), "1I00" (statuses, goal types,
+//     metrics, metric values), "1P01" users, "1P02" companies, "1P05"
+//     relationships, "1S01" CTAs, "1S02" Success Plans, each followed by 32
+//     uppercase alphanumerics, drawn from a generator seeded by Config.Seed.
+//     Every answer carries a requestId (also in the X-Request-Id header).
+//   - Quota as Gainsight enforces it: fixed windows (per minute and per day,
+//     aligned to the window length, i.e. minute and UTC-midnight
+//     boundaries), 100/minute and 50,000/day unless configured. Past a limit
+//     the answer is 429 with Retry-After: the whole seconds (rounded up, at
+//     least 1) until the binding window ends. Refused calls are not counted.
+//     Only authenticated, routed calls count. The clock is Config.Now
+//     (ManualClock for tests).
+//   - Faults: FailNext(n, Fault) queues answers (status and body, a hang
+//     until the client's time-out, a dropped connection) and SetFaultRate a
+//     seeded probability; Fault.AfterApply applies the call and then loses
+//     the answer. SetLatency adds a delay that honours the request context.
+//   - Robustness: missing or wrong accesskey → 401, malformed JSON or
+//     unknown members of the request structure → 400, body over
+//     Config.MaxBodyBytes → 413; a panic becomes a 500 envelope. All answers
+//     are JSON.
+//
+// The order of checks for a request is: body size, access key, route and
+// method, quota, latency, fault, endpoint.
+//
+// # Error answers
+//
+// Validation failures of goals use the spec's HTTP 500 CSGoalException body
+// {timestamp, status, error, exception, message, path} whose message starts
+// with "Invalid" ("Invalid StatusName provided in request", "Invalid fields
+// in select clause - X", "Invalid Gsid provided in request", "Invalid fields
+// in request - X" for unknown record fields, ...); the path is the one
+// without /v1, as in the samples. The spec's table codes are answered as
+// the JSON envelope with HTTP 400: 8001 CTA_RECORD_EMPTY and 8002
+// SP_RECORD_EMPTY (a CTA or SP set present but empty), 8007
+// INVALID_PAGE_REQUEST, 8008 INVALID_LOOKUP_CONFIG (bad lookup
+// configuration, no match with onNoMatch ERROR, several matches with
+// MARKASERROR, or a CompanyName/RelationshipName/OpportunityName that no
+// lookup resolves). Envelope errorCode values are the bare numbers ("8001");
+// message is "<message> <requestId>" as in the spec's failure sample.
+// Metric errors are VC_1002 and VC_8026 (with errorInfo usageInLayouts,
+// usageInGoals, hasUsage). Transport-level errors use the envelope with
+// codes GS_4000 (bad request), GS_4010 (401), GS_4040, GS_4050, GS_4130,
+// GS_4290 (429), GS_5000 (internal), GS_FAULT (injected).
+//
+// # Choices where the spec is ambiguous
+//
+//   - Template update: PUT .../template (the URL line) and POST
+//     .../template with a Gsid in the record (the "Method POST" line) both
+//     update; a POST record without a Gsid creates.
+//   - Template fetch answers with the usual envelope, data.recordList being
+//     flat records (no dataList); Config.TemplateFetchBare answers the bare
+//     {"recordList": [...]} of the sample instead.
+//   - Update, like create, takes exactly one request: its answer has room
+//     for one record. Unknown Gsid on update (the spec repeats the status
+//     sample) is a 500 CSGoalException "Invalid Gsid provided in request".
+//   - Invalid status name is the 500 CSGoalException of the sample, not the
+//     table's 400/8010; likewise invalid select fields are 500, not 8009.
+//   - Names (StatusName, GoalTypeName, associateGoalTypeNames) match case-
+//     insensitively; lookups match object fields exactly. FIRSTMATCH takes
+//     the oldest record; empty multiMatchOption means FIRSTMATCH, empty
+//     onNoMatch means ERROR; onNoMatch NULL sets the target field to null.
+//   - metricsDissociation accepts Gsid strings (goal sample) and {metricId}
+//     objects (template sample). Dissociations apply before associations,
+//     for metrics and CTAs/SPs alike. Associated metrics must be linked to
+//     the goal's type. Actual values are merged by timestamp.
+//   - A template's DueDate is a whole number of days; a goal's is YYYY-MM-DD.
+//     A goal created from TemplateId takes the template's fields (DueDate =
+//     today + days) unless the record overrides them.
+//   - Template create/update answer 200 with successList and failureList
+//     (entries {index, record, errorCode, message}). Metric create/update do
+//     the same, except that when every record fails the answer is the VC_1002
+//     error envelope (HTTP 400). Metric delete is all or nothing.
+//   - Fetch: select must name known fields (standard or custom); records are
+//     in creation order; pageSize 1..5000 (default 100), pageNumber ≥ 1
+//     (default 1); anything else is 8007. A page past the end is empty.
+//   - Where conditions: operators EQ, NE, IN, NOT_IN, CONTAINS,
+//     NOT_CONTAINS, STARTS_WITH, ENDS_WITH, GT, GTE, LT, LTE, BTW (two
+//     values), IS_NULL, IS_NOT_NULL. Text comparisons ignore case (the spec's
+//     STARTS_WITH "barca" returns "Barca custom goal"); numbers compare
+//     numerically, other text (dates) lexically; EQ with several values acts
+//     as IN, NE as NOT_IN. An empty or absent value counts as null. The
+//     expression combines aliases with AND, OR and parentheses, AND binding
+//     tighter; no NOT. An empty expression ANDs every condition. Unknown
+//     fields, operators and aliases are "Invalid ..." 500 answers.
+//   - Picklist: an empty body means all goal types; active true keeps active
+//     entries only. entityIds keeps the goal types offered on any of those
+//     entities (ALL_ENTITY types always match; asking for ALL_ENTITY returns
+//     every type). includeChildPicklist adds childPicklistIds
+//     {"GOAL_STATUS": [status Gsids]} to each type and the status picklists
+//     as childPicklists; includeMetrics adds data.metrics, the metrics linked
+//     to the returned types, each with goalTypeIds.
+package gainsighttest

@@ -1,0 +1,565 @@
+package gainsighttest
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Defaults of Config.
+const (
+	DefaultCallsPerMinute = 100
+	DefaultCallsPerDay    = 50000
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultMaxRequestLog  = 10000
+)
+
+// Endpoint names, as used by Stats.ByEndpoint and RequestLog.Endpoint.
+const (
+	EndpointGoalCreate     = "goal.create"
+	EndpointGoalUpdate     = "goal.update"
+	EndpointGoalFetch      = "goal.fetch"
+	EndpointTemplateCreate = "template.create"
+	EndpointTemplateUpdate = "template.update"
+	EndpointTemplateDelete = "template.delete"
+	EndpointTemplateFetch  = "template.fetch"
+	EndpointMetricCreate   = "metric.create"
+	EndpointMetricUpdate   = "metric.update"
+	EndpointMetricDelete   = "metric.delete"
+	EndpointPicklist       = "picklist"
+)
+
+// Config configures a Server. The zero value is usable: a random access key,
+// the real clock, Gainsight's default quota, no faults.
+type Config struct {
+	// AccessKey is the key the server accepts in the "accesskey" header.
+	// Empty: a random key (read it back from Server.AccessKey).
+	AccessKey string
+	// Now is the clock for quota windows and record timestamps. Nil: time.Now.
+	Now func() time.Time
+	// CallsPerMinute and CallsPerDay are the quota per window. Zero means the
+	// Gainsight default (100 and 50,000); a negative value means unlimited.
+	CallsPerMinute int
+	CallsPerDay    int
+	// MinuteWindow and DayWindow are the lengths of the two fixed windows
+	// (default 1 minute and 24 hours); shorten them for scaled-down tests.
+	MinuteWindow time.Duration
+	DayWindow    time.Duration
+	// FaultRate is the probability (0..1) that a counted call fails with
+	// RandomFault (default: a 503) instead of being served.
+	FaultRate   float64
+	RandomFault Fault
+	// Latency is added to every routed call (honouring the request context).
+	Latency time.Duration
+	// Seed seeds the generator of Gsids, request ids and random faults, so a
+	// run is reproducible. Zero means seed 1.
+	Seed uint64
+	// MaxBodyBytes bounds request bodies (413 past it). Zero: 1 MiB.
+	MaxBodyBytes int64
+	// MaxRequestLog bounds the request log; the oldest entries are dropped.
+	// Zero: 10,000.
+	MaxRequestLog int
+	// TemplateFetchBare makes template fetch answer the bare
+	// {"recordList": [...]} of the spec's sample instead of the envelope.
+	TemplateFetchBare bool
+	// Empty starts the tenant without seed data (statuses and goal types
+	// "Default"/"New" are still created, as every tenant has them).
+	Empty bool
+}
+
+// Option changes the Config of NewServer.
+type Option func(*Config)
+
+// WithAccessKey sets the accepted access key.
+func WithAccessKey(key string) Option { return func(c *Config) { c.AccessKey = key } }
+
+// WithClock sets the clock (see ManualClock).
+func WithClock(now func() time.Time) Option { return func(c *Config) { c.Now = now } }
+
+// WithQuota sets the calls allowed per minute window and per day window
+// (negative: unlimited).
+func WithQuota(perMinute, perDay int) Option {
+	return func(c *Config) { c.CallsPerMinute, c.CallsPerDay = perMinute, perDay }
+}
+
+// WithWindows sets the lengths of the "minute" and "day" windows.
+func WithWindows(minute, day time.Duration) Option {
+	return func(c *Config) { c.MinuteWindow, c.DayWindow = minute, day }
+}
+
+// WithFaultRate makes a share p of calls fail with f (zero Fault: a 503),
+// drawn from a generator seeded with seed.
+func WithFaultRate(p float64, f Fault, seed uint64) Option {
+	return func(c *Config) { c.FaultRate, c.RandomFault, c.Seed = p, f, seed }
+}
+
+// WithLatency adds d to every routed call.
+func WithLatency(d time.Duration) Option { return func(c *Config) { c.Latency = d } }
+
+// WithConfig applies an arbitrary change to the Config.
+func WithConfig(fn func(*Config)) Option { return fn }
+
+// Server is an in-memory Gainsight tenant speaking the Customer Goals API.
+// All methods are safe for concurrent use.
+type Server struct {
+	// URL is the base URL (http://127.0.0.1:port, no trailing slash) once
+	// started; requests may use it with or without the /v1 prefix.
+	URL string
+	// AccessKey is the key the server accepts.
+	AccessKey string
+
+	cfg      Config
+	listener net.Listener
+	srv      *http.Server
+	client   *http.Client
+	closing  chan struct{}
+	closeOne sync.Once
+
+	mu       sync.Mutex
+	rng      *rand.Rand // ids
+	faultRng *rand.Rand // random faults
+	t        *tenant
+	reqLog   []RequestLog
+	stats    Stats
+	minute   window
+	day      window
+	queued   []Fault
+	faultP   float64
+	faultF   Fault
+	latency  time.Duration
+	routes   map[string]map[string]route
+}
+
+// NewServer starts a Server on 127.0.0.1 and closes it with t.Cleanup.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	var cfg Config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := New(cfg)
+	if err := s.Start(); err != nil {
+		t.Fatalf("gainsighttest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New builds a Server that is not yet listening; use Start or Listen, or
+// mount Handler yourself. Call Close when done.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.CallsPerMinute == 0 {
+		cfg.CallsPerMinute = DefaultCallsPerMinute
+	}
+	if cfg.CallsPerDay == 0 {
+		cfg.CallsPerDay = DefaultCallsPerDay
+	}
+	if cfg.MinuteWindow <= 0 {
+		cfg.MinuteWindow = time.Minute
+	}
+	if cfg.DayWindow <= 0 {
+		cfg.DayWindow = 24 * time.Hour
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = 1
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxRequestLog <= 0 {
+		cfg.MaxRequestLog = DefaultMaxRequestLog
+	}
+	if cfg.RandomFault.isZero() {
+		cfg.RandomFault = Fault{Status: http.StatusServiceUnavailable}
+	}
+	s := &Server{
+		cfg:      cfg,
+		closing:  make(chan struct{}),
+		rng:      rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)),
+		faultRng: rand.New(rand.NewPCG(cfg.Seed, 0xda942042e4dd58b5)),
+		faultP:   cfg.FaultRate,
+		faultF:   cfg.RandomFault,
+		latency:  cfg.Latency,
+	}
+	s.AccessKey = cfg.AccessKey
+	if s.AccessKey == "" {
+		s.AccessKey = "gssim-" + randomKey()
+	}
+	s.t = newTenant(s.newIDLocked, cfg.Now)
+	s.t.seed(!cfg.Empty)
+	s.routes = s.routeTable()
+	s.stats.ByEndpoint = map[string]int{}
+	return s
+}
+
+// Start listens on a free port of 127.0.0.1 and serves in the background.
+func (s *Server) Start() error { return s.Listen("127.0.0.1:0") }
+
+// Listen listens on addr (host:port) and serves in the background; URL is
+// set from the bound address.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	s.listener = ln
+	s.URL = "http://" + ln.Addr().String()
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.client = &http.Client{Transport: &http.Transport{
+		Proxy:               nil,
+		MaxIdleConnsPerHost: 64,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	}}
+	go func() { _ = s.srv.Serve(ln) }()
+	return nil
+}
+
+// Handler is the server's http.Handler, for mounting without a listener.
+func (s *Server) Handler() http.Handler { return s }
+
+// Client returns an HTTP client for the server (it does not add the access
+// key: that is the job of the code under test).
+func (s *Server) Client() *http.Client {
+	if s.client == nil {
+		return http.DefaultClient
+	}
+	return s.client
+}
+
+// Close releases hanging calls, stops listening and closes every connection.
+func (s *Server) Close() {
+	s.closeOne.Do(func() {
+		close(s.closing)
+		if s.srv != nil {
+			_ = s.srv.Close()
+		}
+		if s.client != nil {
+			s.client.CloseIdleConnections()
+		}
+	})
+}
+
+// SetLatency changes the latency added to every routed call.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// SetQuota changes the limits per window (negative: unlimited).
+func (s *Server) SetQuota(perMinute, perDay int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.CallsPerMinute, s.cfg.CallsPerDay = perMinute, perDay
+}
+
+// Stats counts what the server has seen.
+type Stats struct {
+	// Requests is every request received, whatever its fate.
+	Requests int
+	// Calls is the requests counted against the quota (authenticated,
+	// routed, not refused with 429).
+	Calls int
+	// RateLimited is the quota's 429 answers.
+	RateLimited int
+	// Unauthorized is the 401 answers.
+	Unauthorized int
+	// Faults is the injected faults (FailNext or FaultRate).
+	Faults int
+	// ByEndpoint counts Calls per endpoint name (Endpoint* constants).
+	ByEndpoint map[string]int
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.ByEndpoint = make(map[string]int, len(s.stats.ByEndpoint))
+	for k, v := range s.stats.ByEndpoint {
+		st.ByEndpoint[k] = v
+	}
+	return st
+}
+
+// ResetStats zeroes the counters (the quota windows are left alone).
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = Stats{ByEndpoint: map[string]int{}}
+}
+
+// RequestLog is one request as the server saw it. Headers are not kept, so
+// the access key is never recorded.
+type RequestLog struct {
+	Time      time.Time
+	Method    string
+	Path      string // as received
+	Endpoint  string // an Endpoint* constant; empty when not routed
+	Status    int    // 0 when the connection was dropped or the call hung
+	RequestID string
+	// Body is the decoded JSON body (json.Number for numbers), the raw text
+	// when it is not JSON, or nil when empty.
+	Body any
+	// Response is the JSON answer sent, if any.
+	Response []byte
+	// Fault names the injected fault ("status", "hang", "drop"), if any.
+	Fault string
+}
+
+// Requests returns a copy of the request log, oldest first.
+func (s *Server) Requests() []RequestLog {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]RequestLog(nil), s.reqLog...)
+}
+
+// ResetRequests empties the request log.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reqLog = nil
+}
+
+func (s *Server) appendLog(l RequestLog) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.reqLog) >= s.cfg.MaxRequestLog {
+		n := len(s.reqLog) - s.cfg.MaxRequestLog + 1
+		s.reqLog = append(s.reqLog[:0], s.reqLog[n:]...)
+	}
+	s.reqLog = append(s.reqLog, l)
+}
+
+// call is one routed request handed to an endpoint handler.
+type call struct {
+	method    string
+	path      string // normalised, without /v1
+	body      []byte
+	requestID string
+	now       time.Time
+}
+
+type handlerFunc func(*Server, *call) reply
+
+type route struct {
+	endpoint string
+	handle   handlerFunc
+}
+
+func (s *Server) routeTable() map[string]map[string]route {
+	return map[string]map[string]route{
+		"/csgoal/external/create": {http.MethodPost: {EndpointGoalCreate, (*Server).goalCreate}},
+		"/csgoal/external/update": {http.MethodPut: {EndpointGoalUpdate, (*Server).goalUpdate}},
+		"/csgoal/external/fetch":  {http.MethodPost: {EndpointGoalFetch, (*Server).goalFetch}},
+		"/csgoal/external/template": {
+			http.MethodPost: {EndpointTemplateCreate, (*Server).templateCreate},
+			http.MethodPut:  {EndpointTemplateUpdate, (*Server).templateUpdate},
+		},
+		"/csgoal/external/template/delete": {http.MethodDelete: {EndpointTemplateDelete, (*Server).templateDelete}},
+		"/csgoal/external/template/fetch":  {http.MethodPost: {EndpointTemplateFetch, (*Server).templateFetch}},
+		"/csgoal/external/metric": {
+			http.MethodPost: {EndpointMetricCreate, (*Server).metricCreate},
+			http.MethodPut:  {EndpointMetricUpdate, (*Server).metricUpdate},
+		},
+		"/csgoal/external/metrics": {http.MethodDelete: {EndpointMetricDelete, (*Server).metricDelete}},
+		"/csgoal/external/admin/picklist": {
+			http.MethodGet:  {EndpointPicklist, (*Server).picklist},
+			http.MethodPost: {EndpointPicklist, (*Server).picklist},
+		},
+	}
+}
+
+// normalisePath strips the optional /v1 prefix and trailing slashes.
+func normalisePath(p string) string {
+	if p == "/v1" || strings.HasPrefix(p, "/v1/") {
+		p = p[len("/v1"):]
+	}
+	p = strings.TrimRight(p, "/")
+	if p == "" {
+		p = "/"
+	}
+	return p
+}
+
+// ServeHTTP serves one request: body limit, access key, routing, quota,
+// faults, latency, then the endpoint. Panics become a 500 answer.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	reqID := s.requestIDLocked()
+	s.stats.Requests++
+	s.mu.Unlock()
+
+	lg := RequestLog{Time: now, Method: r.Method, Path: r.URL.Path, RequestID: reqID}
+	rw := &logWriter{ResponseWriter: w}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				lg.Status = rw.status
+				s.appendLog(lg)
+				panic(p)
+			}
+			if !rw.wrote {
+				s.send(rw, reqID, envelopeError(http.StatusInternalServerError, "GS_5000", "INTERNAL_ERROR",
+					fmt.Sprintf("internal simulator error: %v", p), reqID))
+			}
+		}
+		lg.Status = rw.status
+		lg.Response = rw.body
+		s.appendLog(lg)
+	}()
+	w.Header().Set("X-Request-Id", reqID)
+
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.send(rw, reqID, envelopeError(http.StatusRequestEntityTooLarge, "GS_4130", "PAYLOAD_TOO_LARGE",
+				fmt.Sprintf("request body exceeds %d bytes", tooBig.Limit), reqID))
+			return
+		}
+		s.send(rw, reqID, envelopeError(http.StatusBadRequest, "GS_4000", "BAD_REQUEST", "cannot read request body", reqID))
+		return
+	}
+	lg.Body = decodeForLog(body)
+
+	key := r.Header.Get("accesskey")
+	if key == "" || subtle.ConstantTimeCompare([]byte(key), []byte(s.AccessKey)) != 1 {
+		s.mu.Lock()
+		s.stats.Unauthorized++
+		s.mu.Unlock()
+		msg := "access key is missing: send it in the accesskey header"
+		if key != "" {
+			msg = "access key is not valid"
+		}
+		s.send(rw, reqID, envelopeError(http.StatusUnauthorized, "GS_4010", "UNAUTHORIZED", msg, reqID))
+		return
+	}
+
+	path := normalisePath(r.URL.Path)
+	methods, ok := s.routes[path]
+	if !ok {
+		s.send(rw, reqID, envelopeError(http.StatusNotFound, "GS_4040", "NOT_FOUND",
+			fmt.Sprintf("no endpoint at %s", r.URL.Path), reqID))
+		return
+	}
+	rt, ok := methods[r.Method]
+	if !ok {
+		allowed := make([]string, 0, len(methods))
+		for m := range methods {
+			allowed = append(allowed, m)
+		}
+		sortStrings(allowed)
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		s.send(rw, reqID, envelopeError(http.StatusMethodNotAllowed, "GS_4050", "METHOD_NOT_ALLOWED",
+			fmt.Sprintf("method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allowed, ", ")), reqID))
+		return
+	}
+	lg.Endpoint = rt.endpoint
+
+	fault, latency, retryAfter, limited := s.admit(now, rt.endpoint)
+	if limited {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		s.send(rw, reqID, envelopeError(http.StatusTooManyRequests, "GS_4290", "TOO_MANY_REQUESTS",
+			fmt.Sprintf("API rate limit exceeded; retry after %d seconds", retryAfter), reqID))
+		return
+	}
+	if latency > 0 && !s.sleep(r.Context(), latency) {
+		return
+	}
+	if fault != nil && !fault.AfterApply {
+		lg.Fault = s.applyFault(rw, r, reqID, *fault)
+		return
+	}
+	c := &call{method: r.Method, path: path, body: body, requestID: reqID, now: now}
+	rep := rt.handle(s, c)
+	if fault != nil {
+		lg.Fault = s.applyFault(rw, r, reqID, *fault)
+		return
+	}
+	s.send(rw, reqID, rep)
+}
+
+// admit counts a routed call against the quota and picks its fault.
+func (s *Server) admit(now time.Time, endpoint string) (f *Fault, latency time.Duration, retryAfter int, limited bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ra, ok := s.takeQuotaLocked(now); !ok {
+		s.stats.RateLimited++
+		return nil, 0, ra, true
+	}
+	s.stats.Calls++
+	s.stats.ByEndpoint[endpoint]++
+	latency = s.latency
+	if len(s.queued) > 0 {
+		q := s.queued[0]
+		s.queued = s.queued[1:]
+		s.stats.Faults++
+		return &q, latency, 0, false
+	}
+	if s.faultP > 0 && s.faultRng.Float64() < s.faultP {
+		q := s.faultF
+		s.stats.Faults++
+		return &q, latency, 0, false
+	}
+	return nil, latency, 0, false
+}
+
+// sleep waits d, the request's end or the server's close; true if d passed.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.closing:
+		return false
+	}
+}
+
+// logWriter remembers the status and JSON answer for the request log.
+type logWriter struct {
+	http.ResponseWriter
+	status int
+	body   []byte
+	wrote  bool
+}
+
+func (w *logWriter) WriteHeader(code int) {
+	w.status, w.wrote = code, true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *logWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.body = append(w.body, b...)
+	return w.ResponseWriter.Write(b)
+}
+
+func randomKey() string {
+	const alnum = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = alnum[rand.IntN(len(alnum))]
+	}
+	return string(b)
+}
