@@ -328,7 +328,6 @@ func callRetryable(ctx context.Context, err error) bool {
 	return true
 }
 
-
 // FIFOID makes s usable as a MessageGroupId or MessageDeduplicationId: s
 // itself when it is at most 128 characters of printable ASCII (what SQS
 // allows); otherwise a deterministic id of the same length limit: s with
