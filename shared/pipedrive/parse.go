@@ -15,12 +15,14 @@ import (
 
 // delivery is both body versions; which members are set tells them apart.
 type delivery struct {
-	V        flexString     `json:"v"`     // v1: 1
-	Event    string         `json:"event"` // v1: "updated.deal"
-	Meta     meta           `json:"meta"`
-	Data     map[string]any `json:"data"`     // v2
-	Current  map[string]any `json:"current"`  // v1
-	Previous map[string]any `json:"previous"` // both
+	V       flexString     `json:"v"`     // v1: 1
+	Event   string         `json:"event"` // v1: "updated.deal"
+	Meta    meta           `json:"meta"`
+	Data    map[string]any `json:"data"`    // v2
+	Current map[string]any `json:"current"` // v1
+	// Previous (both) is decoded only when needed: deletes, and a
+	// record id missing elsewhere.
+	Previous json.RawMessage `json:"previous"`
 }
 
 type meta struct {
@@ -111,13 +113,22 @@ func parseV2(d *delivery) ([]webhook.Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	record, err := token("meta.entity_id", firstNonEmpty(string(m.EntityID), idOf(d.Data), idOf(d.Previous)))
-	if err != nil {
-		return nil, err
-	}
 	fields := d.Data
 	if op == webhook.OpDelete {
-		fields = d.Previous
+		if fields, err = d.previous(); err != nil {
+			return nil, err
+		}
+	}
+	record := firstNonEmpty(string(m.EntityID), idOf(d.Data))
+	if record == "" {
+		prev, err := d.previous()
+		if err != nil {
+			return nil, err
+		}
+		record = idOf(prev)
+	}
+	if record, err = token("meta.entity_id", record); err != nil {
+		return nil, err
 	}
 	occurred, err := occurredAt(op, fields, m.Timestamp)
 	if err != nil {
@@ -159,17 +170,26 @@ func parseV1(d *delivery) ([]webhook.Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	record, err := token("meta.id", firstNonEmpty(string(m.ID), idOf(d.Current), idOf(d.Previous)))
-	if err != nil {
+	fields := d.Current
+	if op == webhook.OpDelete {
+		if fields, err = d.previous(); err != nil {
+			return nil, err
+		}
+	}
+	record := firstNonEmpty(string(m.ID), idOf(d.Current))
+	if record == "" {
+		prev, err := d.previous()
+		if err != nil {
+			return nil, err
+		}
+		record = idOf(prev)
+	}
+	if record, err = token("meta.id", record); err != nil {
 		return nil, err
 	}
 	webhookID := string(m.WebhookID)
 	if webhookID != "" && !validToken(webhookID) {
 		return nil, fmt.Errorf("%w: meta.webhook_id is not an identifier", webhook.ErrUnmappable)
-	}
-	fields := d.Current
-	if op == webhook.OpDelete {
-		fields = d.Previous
 	}
 	ts := m.TimestampMicro
 	if isNull(ts) {
@@ -189,6 +209,18 @@ func parseV1(d *delivery) ([]webhook.Change, error) {
 		OccurredAt: occurred,
 		Fields:     nonNil(fields),
 	}}, nil
+}
+
+// previous decodes the previous member: an object or null.
+func (d *delivery) previous() (map[string]any, error) {
+	if isNull(d.Previous) {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(d.Previous, &m); err != nil {
+		return nil, fmt.Errorf("%w: previous is not an object", webhook.ErrMalformed)
+	}
+	return m, nil
 }
 
 // occurredAt reads the meta timestamp, falling back to the record's
