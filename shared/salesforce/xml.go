@@ -1,0 +1,385 @@
+package salesforce
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/goalrelay/goalrelay/shared/webhook"
+)
+
+// XML namespaces of an Outbound Message.
+const (
+	nsSOAP     = "http://schemas.xmlsoap.org/soap/envelope/"
+	nsOutbound = "http://soap.sforce.com/2005/09/outbound"
+	nsXSI      = "http://www.w3.org/2001/XMLSchema-instance"
+	nsSObject  = "urn:sobject.enterprise.soap.sforce.com"
+)
+
+// maxDepth bounds element nesting. An Outbound Message needs six levels
+// (Envelope, Body, notifications, Notification, sObject, field); the slack
+// is for SOAP headers. Deeper input is rejected before it costs memory.
+const maxDepth = 16
+
+type message struct {
+	orgID         string
+	notifications []notification
+}
+
+type notification struct {
+	id     string
+	object string
+	fields map[string]any
+}
+
+// errStop ends decoding early once Verify has what it needs.
+var errStop = errors.New("stop")
+
+type reader struct {
+	dec   *xml.Decoder
+	depth int
+}
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: salesforce: "+format, append([]any{webhook.ErrMalformed}, args...)...)
+}
+
+// next returns the next token, tracking and bounding the depth. Errors
+// describe the problem by line only, never quoting the body.
+func (r *reader) next() (xml.Token, error) {
+	tok, err := r.dec.Token()
+	if err != nil {
+		var se *xml.SyntaxError
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil, malformed("XML ends early")
+		case errors.As(err, &se):
+			return nil, malformed("invalid XML at line %d", se.Line)
+		}
+		return nil, malformed("invalid XML")
+	}
+	switch tok.(type) {
+	case xml.StartElement:
+		r.depth++
+		if r.depth > maxDepth {
+			return nil, malformed("XML nested deeper than %d elements", maxDepth)
+		}
+	case xml.EndElement:
+		r.depth--
+	case xml.Directive:
+		return nil, malformed("XML directives (DOCTYPE, ENTITY) are not allowed")
+	}
+	return tok, nil
+}
+
+// child returns the next child element of the current element, or
+// ok=false at its end tag. Character data between elements must be
+// white space.
+func (r *reader) child() (start xml.StartElement, ok bool, err error) {
+	for {
+		tok, err := r.next()
+		if err != nil {
+			return start, false, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return t, true, nil
+		case xml.EndElement:
+			return start, false, nil
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) != 0 {
+				return start, false, malformed("unexpected text between elements")
+			}
+		}
+	}
+}
+
+// skip consumes the rest of the element whose start tag was just read.
+func (r *reader) skip() error {
+	for d := 1; d > 0; {
+		tok, err := r.next()
+		if err != nil {
+			return err
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			d++
+		case xml.EndElement:
+			d--
+		}
+	}
+	return nil
+}
+
+// text reads the character content of the element whose start tag was
+// just read, up to its end tag. Child elements are not allowed.
+func (r *reader) text() (string, error) {
+	var s string
+	var b *strings.Builder
+	for {
+		tok, err := r.next()
+		if err != nil {
+			return "", err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			switch {
+			case b != nil:
+				b.Write(t)
+			case s == "":
+				s = string(t)
+			default:
+				b = &strings.Builder{}
+				b.WriteString(s)
+				b.Write(t)
+			}
+		case xml.StartElement:
+			return "", malformed("element %s has child elements where a value belongs", strconv.Quote(limit(t.Name.Local)))
+		case xml.EndElement:
+			if b != nil {
+				return b.String(), nil
+			}
+			return s, nil
+		}
+	}
+}
+
+// limit shortens a name from the body before it goes into an error.
+func limit(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+func is(n xml.Name, space, local string) bool { return n.Local == local && n.Space == space }
+
+// decode reads an Outbound Message. With orgOnly it stops at the
+// OrganizationId.
+func decode(body []byte, orgOnly bool) (*message, error) {
+	r := &reader{dec: xml.NewDecoder(bytes.NewReader(body))}
+	r.dec.Strict = true
+	m := &message{}
+
+	// Prolog: XML declaration, comments and white space before the root.
+	var root xml.StartElement
+	for {
+		tok, err := r.next()
+		if err != nil {
+			return nil, err
+		}
+		if t, ok := tok.(xml.StartElement); ok {
+			root = t
+			break
+		}
+		if t, ok := tok.(xml.CharData); ok && len(bytes.TrimSpace(t)) != 0 {
+			return nil, malformed("text before the SOAP envelope")
+		}
+	}
+	if !is(root.Name, nsSOAP, "Envelope") {
+		return nil, malformed("not a SOAP 1.1 envelope")
+	}
+	err := r.envelope(m, orgOnly)
+	if errors.Is(err, errStop) {
+		return m, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Epilog: only comments and white space may follow the root.
+	for {
+		tok, err := r.dec.Token()
+		if errors.Is(err, io.EOF) {
+			return m, nil
+		}
+		if err != nil {
+			return nil, malformed("invalid XML after the SOAP envelope")
+		}
+		switch t := tok.(type) {
+		case xml.Comment, xml.ProcInst:
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) != 0 {
+				return nil, malformed("text after the SOAP envelope")
+			}
+		default:
+			return nil, malformed("content after the SOAP envelope")
+		}
+	}
+}
+
+func (r *reader) envelope(m *message, orgOnly bool) error {
+	seenBody := false
+	for {
+		el, ok, err := r.child()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch {
+		case is(el.Name, nsSOAP, "Header"):
+			if err := r.skip(); err != nil {
+				return err
+			}
+		case is(el.Name, nsSOAP, "Body") && !seenBody:
+			seenBody = true
+			if err := r.body(m, orgOnly); err != nil {
+				return err
+			}
+		default:
+			return malformed("unexpected element in the SOAP envelope")
+		}
+	}
+	if !seenBody {
+		return malformed("SOAP envelope without a Body")
+	}
+	return nil
+}
+
+func (r *reader) body(m *message, orgOnly bool) error {
+	seen := false
+	for {
+		el, ok, err := r.child()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if seen || !is(el.Name, nsOutbound, "notifications") {
+			return malformed("SOAP Body is not one Outbound Message notifications element")
+		}
+		seen = true
+		if err := r.notifications(m, orgOnly); err != nil {
+			return err
+		}
+	}
+	if !seen {
+		return malformed("SOAP Body without notifications")
+	}
+	return nil
+}
+
+func (r *reader) notifications(m *message, orgOnly bool) error {
+	seenOrg := false
+	for {
+		el, ok, err := r.child()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch {
+		case is(el.Name, nsOutbound, "OrganizationId"):
+			if seenOrg {
+				return malformed("more than one OrganizationId")
+			}
+			seenOrg = true
+			if m.orgID, err = r.text(); err != nil {
+				return err
+			}
+			m.orgID = strings.TrimSpace(m.orgID)
+			if orgOnly {
+				return errStop
+			}
+		case is(el.Name, nsOutbound, "Notification") && !orgOnly:
+			n, err := r.notification()
+			if err != nil {
+				return fmt.Errorf("notification %d: %w", len(m.notifications), err)
+			}
+			m.notifications = append(m.notifications, n)
+		default: // ActionId, SessionId, EnterpriseUrl, PartnerUrl, future members
+			if err := r.skip(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (r *reader) notification() (notification, error) {
+	var n notification
+	seenID, seenObj := false, false
+	for {
+		el, ok, err := r.child()
+		if err != nil {
+			return n, err
+		}
+		if !ok {
+			break
+		}
+		switch {
+		case is(el.Name, nsOutbound, "Id") && !seenID:
+			seenID = true
+			if n.id, err = r.text(); err != nil {
+				return n, err
+			}
+			n.id = strings.TrimSpace(n.id)
+		case is(el.Name, nsOutbound, "sObject") && !seenObj:
+			seenObj = true
+			if err := r.sObject(&n, el); err != nil {
+				return n, err
+			}
+		case is(el.Name, nsOutbound, "Id"), is(el.Name, nsOutbound, "sObject"):
+			return n, malformed("Notification with more than one %s", el.Name.Local)
+		default:
+			if err := r.skip(); err != nil {
+				return n, err
+			}
+		}
+	}
+	if !seenObj {
+		return n, malformed("Notification without sObject")
+	}
+	return n, nil
+}
+
+func (r *reader) sObject(n *notification, start xml.StartElement) error {
+	for _, a := range start.Attr {
+		if is(a.Name, nsXSI, "type") {
+			t := a.Value
+			if i := strings.LastIndexByte(t, ':'); i >= 0 {
+				t = t[i+1:]
+			}
+			n.object = t
+		}
+	}
+	n.fields = make(map[string]any, 8)
+	for {
+		el, ok, err := r.child()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		name := el.Name.Local
+		if _, dup := n.fields[name]; dup {
+			return malformed("sObject field %s appears twice", strconv.Quote(limit(name)))
+		}
+		s, err := r.text()
+		if err != nil {
+			return err
+		}
+		if isNil(el) {
+			n.fields[name] = nil
+		} else {
+			n.fields[name] = s
+		}
+	}
+}
+
+func isNil(el xml.StartElement) bool {
+	for _, a := range el.Attr {
+		if is(a.Name, nsXSI, "nil") {
+			v := strings.TrimSpace(a.Value)
+			return v == "true" || v == "1"
+		}
+	}
+	return false
+}
