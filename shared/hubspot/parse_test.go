@@ -338,6 +338,7 @@ func TestParse(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var a hubspot.Adapter
 			got, err := a.Parse(&webhook.Request{Method: "POST", RawQuery: tt.query, Body: []byte(tt.body)})
+			t.Logf("err: %v", err)
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Fatalf("Parse error = %v, want %v", err, tt.wantErr)
 			}

@@ -425,6 +425,7 @@ func TestVerify(t *testing.T) {
 			}
 			var a hubspot.Adapter
 			err := a.Verify(tt.req(), secret, now)
+			t.Logf("err: %v", err)
 			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
 				t.Fatalf("Verify = %v, want %v", err, tt.want)
 			}
