@@ -1,11 +1,13 @@
 package dynamics
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
@@ -26,15 +28,79 @@ type executionContext struct {
 	OperationCreatedOn string
 	PrimaryEntityId    string
 	PrimaryEntityName  string
-	InputParameters    []pair
-	PostEntityImages   []pair
-	PreEntityImages    []pair
+	InputParameters    []param
+	PostEntityImages   []image
+	PreEntityImages    []image
 }
 
-// pair is one element of the WCF key/value arrays.
-type pair struct {
+// param is one InputParameters element; only Target is decoded further.
+type param struct {
+	Key   string          `json:"key"`
+	Value json.RawMessage `json:"value"`
+}
+
+// image is one PostEntityImages / PreEntityImages element.
+type image struct {
+	Key   string  `json:"key"`
+	Value *entity `json:"value"`
+}
+
+// entity is an Entity (or, for Delete's Target, an EntityReference: then
+// only Id is set).
+type entity struct {
+	Id              string
+	Attributes      []attribute
+	FormattedValues []formattedValue
+}
+
+type attribute struct {
+	Key   string    `json:"key"`
+	Value attrValue `json:"value"`
+}
+
+type formattedValue struct {
 	Key   string `json:"key"`
 	Value any    `json:"value"`
+}
+
+// attrValue decodes one attribute value straight to its flattened form:
+// scalars without building an interface tree, objects and arrays through
+// flatten.
+type attrValue struct{ v any }
+
+func (a *attrValue) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 {
+		return errShape("empty value")
+	}
+	switch b[0] {
+	case 'n':
+		a.v = nil
+	case 't':
+		a.v = true
+	case 'f':
+		a.v = false
+	case '"':
+		var s string
+		if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			s = string(inner)
+		} else if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		a.v = flatten(s)
+	case '{', '[':
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		a.v = flatten(v)
+	default:
+		f, err := strconv.ParseFloat(string(b), 64)
+		if err != nil {
+			return err
+		}
+		a.v = f
+	}
+	return nil
 }
 
 // maxToken bounds identifiers copied into ids and sources; Dataverse's are
@@ -71,21 +137,21 @@ func (Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
 		return nil, fmt.Errorf("%w: PrimaryEntityName is missing or not a logical name", webhook.ErrUnmappable)
 	}
 
-	var target map[string]any
+	var target *entity
 	for _, p := range c.InputParameters {
-		if p.Key != "Target" || p.Value == nil {
+		if p.Key != "Target" || isNull(p.Value) {
 			continue
 		}
-		m, ok := p.Value.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%w: InputParameters Target is not an entity or entity reference", webhook.ErrMalformed)
+		var e entity
+		if err := json.Unmarshal(p.Value, &e); err != nil {
+			return nil, fmt.Errorf("%w: InputParameters Target is not an entity or entity reference: %v", webhook.ErrMalformed, err)
 		}
-		target = m
+		target = &e
 	}
 
 	recordID := c.PrimaryEntityId
 	if !usable(recordID) && target != nil {
-		recordID, _ = target["Id"].(string)
+		recordID = target.Id
 	}
 	recordID = strings.ToLower(recordID)
 	if !usable(recordID) || !validToken(recordID) {
@@ -94,7 +160,7 @@ func (Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
 
 	fields := map[string]any{}
 	formatted := map[string]any{}
-	var images []pair
+	var images []image
 	if op == webhook.OpUpsert {
 		images = c.PostEntityImages
 	} else {
@@ -167,43 +233,30 @@ func occurredAt(created string, fields map[string]any) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%w: neither OperationCreatedOn nor modifiedon gives the change time", webhook.ErrUnmappable)
 }
 
-// mergeEntity copies the flattened Attributes (and FormattedValues) of an
-// Entity value over fields.
-func mergeEntity(fields, formatted map[string]any, v any) error {
-	if v == nil {
+// mergeEntity copies the flattened Attributes (and FormattedValues) of e
+// over fields.
+func mergeEntity(fields, formattedValues map[string]any, e *entity) error {
+	if e == nil {
 		return nil
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return errShape("not an entity")
-	}
-	if err := mergePairs(fields, m["Attributes"], flatten); err != nil {
-		return err
-	}
-	return mergePairs(formatted, m["FormattedValues"], func(v any) any { return v })
-}
-
-// mergePairs copies a [{key, value}] list into dst, converting values.
-func mergePairs(dst map[string]any, list any, conv func(any) any) error {
-	if list == nil {
-		return nil
-	}
-	l, ok := list.([]any)
-	if !ok {
-		return errShape("a key/value list is not an array")
-	}
-	for _, e := range l {
-		p, ok := e.(map[string]any)
-		if !ok {
-			return errShape("a key/value element is not an object")
+	for _, a := range e.Attributes {
+		if a.Key == "" {
+			return errShape("an attribute has no key")
 		}
-		k, ok := p["key"].(string)
-		if !ok || k == "" {
-			return errShape("a key/value element has no string key")
+		fields[a.Key] = a.Value.v
+	}
+	for _, f := range e.FormattedValues {
+		if f.Key == "" {
+			return errShape("a formatted value has no key")
 		}
-		dst[k] = conv(p["value"])
+		formattedValues[f.Key] = f.Value
 	}
 	return nil
+}
+
+func isNull(b json.RawMessage) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) == 0 || string(b) == "null"
 }
 
 type errShape string
