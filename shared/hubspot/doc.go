@@ -18,6 +18,41 @@
 // (the latest occurredAt per property wins). See [Adapter.Parse] for the
 // exact Change shape and id format.
 //
+// # Workflow deliveries
+//
+// HubSpot documents the workflow body as "the exact same data you'd get
+// when pulling that object using the relevant object API" but not which
+// API version, and admins may send a custom body instead, so three shapes
+// of one JSON object are accepted:
+//
+//   - CRM v3 object: {"id":"901","properties":{"dealname":"…",…},
+//     "createdAt":…,"updatedAt":"2026-…Z","archived":false}
+//   - legacy v1 object: {"portalId":62515,"dealId":901,"isDeleted":false,
+//     "properties":{"dealname":{"value":"…","timestamp":…,"versions":[…]},…}}
+//   - custom body: flat {"hs_object_id":"901","dealname":"…",
+//     "hs_lastmodifieddate":"1764237600000",…}
+//
+// Fields are the members of "properties" (a {"value":…} wrapper is
+// unwrapped) or, without "properties", every top-level member; numbers
+// become float64.
+//
+// RecordID is the first of objectId, id, hs_object_id (top level, then in
+// properties), dealId, companyId, vid, canonical-vid. The portal is
+// portalId or portal-id from the body, else the portalId query parameter
+// of the webhook URL. Object is the object query parameter (e.g.
+// ?object=deal; "deals" and "0-3" are accepted too), else a top-level
+// objectType member, else inferred from dealId/companyId/vid; a CRM v3
+// body names no object type, so the URL must. OccurredAt is
+// hs_lastmodifieddate or lastmodifieddate (top level, then in properties;
+// Unix ms or RFC 3339), else updatedAt; a body without one is unmappable,
+// because a time of receipt would make the id differ on every retry.
+// archived or isDeleted true gives OpDelete.
+//
+// The Change ID is "hubspot:<portalId>:<object>:<recordId>:<ms>:workflow":
+// a retry resends the same record state and so gets the same id, and the
+// suffix keeps it apart from a Webhooks API change of the same record and
+// time.
+//
 // SignV3, SignV2 and SignV1 sign requests the way HubSpot does; tests,
 // testevents and the goalctl CLI use them.
 //

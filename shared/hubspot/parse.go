@@ -134,8 +134,8 @@ func safeID(s string) bool {
 // retries anything else). An empty array likewise gives no changes.
 //
 // A workflow "Send a webhook" delivery (a JSON object) gives one Change
-// for the enrolled record, described at parseWorkflow: Fields are the
-// record's properties, and ID is
+// for the enrolled record (see "Workflow deliveries" in the package
+// documentation): Fields are the record's properties, and ID is
 // "hubspot:<portalId>:<object>:<recordId>:<last modified ms>:workflow".
 //
 // Errors wrap webhook.ErrMalformed (not JSON, or members of the wrong

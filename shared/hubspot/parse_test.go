@@ -291,6 +291,11 @@ func TestParse(t *testing.T) {
 			body: `[{"portalId":1,"objectId":9,"occurredAt":100,"subscriptionType":"deal.deletion"},{"portalId":1,"objectId":9,"occurredAt":200,"subscriptionType":"deal.restore"}]`,
 			want: []webhook.Change{{ID: "hubspot:1:deal:9:200:set-2779f412229573f5", Source: "hubspot/portal/1", Object: "deal", RecordID: "9", Op: webhook.OpUpsert, OccurredAt: ms(200), Fields: map[string]any{}}},
 		},
+		{
+			name: "a property name too long for a readable id uses the fingerprint",
+			body: `[{"portalId":1,"objectId":9,"occurredAt":100,"subscriptionType":"deal.propertyChange","propertyName":"` + strings.Repeat("p", 120) + `","propertyValue":"v"}]`,
+			want: []webhook.Change{{ID: "hubspot:1:deal:9:100:set-133f2c9e07586a5a", Source: "hubspot/portal/1", Object: "deal", RecordID: "9", Op: webhook.OpUpsert, OccurredAt: ms(100), Fields: map[string]any{strings.Repeat("p", 120): "v"}}},
+		},
 		{name: "empty body", body: "", wantErr: webhook.ErrMalformed},
 		{name: "whitespace body", body: " \n ", wantErr: webhook.ErrMalformed},
 		{name: "not JSON", body: "portalId=1", wantErr: webhook.ErrMalformed},

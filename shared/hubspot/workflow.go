@@ -20,37 +20,8 @@ var objectAliases = map[string]string{
 	"tickets": "ticket", "products": "product", "line_items": "line_item",
 }
 
-// parseWorkflow parses a workflow "Send a webhook" body: one JSON object
-// describing the enrolled record. HubSpot documents it as "the exact same
-// data you'd get when pulling that object using the relevant object API"
-// but not which API version, and admins may send a custom body instead,
-// so three shapes are accepted:
-//
-//   - CRM v3 object: {"id":"901","properties":{"dealname":"…",…},
-//     "createdAt":…,"updatedAt":"2026-…Z","archived":false}
-//   - legacy v1 object: {"portalId":62515,"dealId":901,"isDeleted":false,
-//     "properties":{"dealname":{"value":"…","timestamp":…,"versions":[…]},…}}
-//   - custom body: flat {"hs_object_id":"901","dealname":"…",
-//     "hs_lastmodifieddate":"1764237600000",…}
-//
-// Fields are the members of "properties" (a {"value":…} wrapper is
-// unwrapped) or, without "properties", every top-level member. Numbers
-// become float64.
-//
-// RecordID is the first of objectId, id, hs_object_id (top level, then in
-// properties), dealId, companyId, vid, canonical-vid. Source's portal is
-// portalId or portal-id from the body, else the portalId query parameter
-// of the webhook URL. Object is the object query parameter (e.g.
-// ?object=deal), else a top-level objectType member, else inferred from
-// dealId/companyId/vid; a CRM v3 body names no object type, so the URL
-// must. OccurredAt is hs_lastmodifieddate or lastmodifieddate (in
-// properties, then top level; Unix ms or RFC 3339), else updatedAt; a body
-// without one is unmappable, because a time of receipt would make the id
-// differ on every retry. archived or isDeleted true gives OpDelete.
-//
-// ID is "hubspot:<portalId>:<object>:<recordId>:<ms>:workflow": a retry
-// resends the same record state and so gets the same id, and the suffix
-// keeps it apart from a Webhooks API change of the same record and time.
+// parseWorkflow parses a workflow "Send a webhook" body; the accepted
+// shapes and the rules are in the package documentation.
 func parseWorkflow(r *webhook.Request) ([]webhook.Change, error) {
 	dec := json.NewDecoder(bytes.NewReader(r.Body))
 	dec.UseNumber()
