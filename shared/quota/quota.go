@@ -92,13 +92,16 @@ type Options struct {
 	// SkewGuard is the dead zone on each side of a window boundary in
 	// which no unit is taken (see the package documentation): it absorbs
 	// clock offset from Gainsight plus request latency. Zero means
-	// Window/600 (100ms for a one-minute window); negative turns it off.
+	// Window/600 (100ms for a one-minute window); negative turns it off;
+	// at most Window/4.
 	SkewGuard time.Duration
 
 	// DeadlineMargin is the time the caller needs after Take returns to
 	// make its call: Take does not wait past the context's deadline minus
 	// this margin, and returns ErrNoTime instead. DefaultDeadlineMargin
-	// when zero; negative means none.
+	// when zero; negative means none. The time left before the deadline
+	// is measured on the real clock, as the context measures it; the wait
+	// on the Now clock.
 	DeadlineMargin time.Duration
 
 	// Now is the clock (time.Now when nil) and After the timer
@@ -200,7 +203,13 @@ func (l *Limiter) DayKey(t time.Time) string {
 // ErrDailyExhausted; the context's error if it ends during a wait; or a
 // wrapped DynamoDB error.
 func (l *Limiter) Take(ctx context.Context) error {
-	var waited time.Duration
+	_, err := l.TakeWait(ctx)
+	return err
+}
+
+// TakeWait is Take that also returns the time it spent waiting for the
+// quota (also given to Options.OnWait), whatever the outcome.
+func (l *Limiter) TakeWait(ctx context.Context) (waited time.Duration, err error) {
 	defer func() {
 		if waited > 0 && l.o.OnWait != nil {
 			l.o.OnWait(waited)
@@ -215,47 +224,47 @@ func (l *Limiter) Take(ctx context.Context) error {
 	conflicts := 0
 	for {
 		if err := ctx.Err(); err != nil {
-			return err
+			return waited, err
 		}
 		now := l.o.Now()
 		w := l.windowsAt(now)
 		g := l.o.SkewGuard
 		if g > 0 && now.Sub(w.minStart) < g {
 			if err := wait(w.minStart.Add(g), "minute"); err != nil {
-				return err
+				return waited, err
 			}
 			continue
 		}
 		if g > 0 && w.minEnd.Sub(now) <= g {
 			if err := wait(w.minEnd.Add(g), "minute"); err != nil {
-				return err
+				return waited, err
 			}
 			continue
 		}
 		res, err := l.take(ctx, now)
 		if err != nil {
-			return err
+			return waited, err
 		}
 		switch res.outcome {
 		case taken:
-			return nil
+			return waited, nil
 		case minuteSpent:
 			if err := wait(w.minEnd.Add(g), "minute"); err != nil {
-				return err
+				return waited, err
 			}
 		case paused:
 			if err := wait(res.until, "retry-after"); err != nil {
-				return err
+				return waited, err
 			}
 		case daySpent:
-			return &LimitError{Err: ErrDailyExhausted, Limit: "day", Resets: w.dayEnd.Add(g)}
+			return waited, &LimitError{Err: ErrDailyExhausted, Limit: "day", Resets: w.dayEnd.Add(g)}
 		case conflict:
 			// Another transaction held one of the items: try again soon,
 			// jittered so that colliding consumers spread out.
 			conflicts++
 			backoff := time.Duration(rand.Int64N(int64(min(conflicts, 8))*int64(2*time.Millisecond))) + time.Millisecond
 			if err := wait(now.Add(backoff), "minute"); err != nil {
-				return err
+				return waited, err
 			}
 		}
 	}
@@ -375,7 +384,7 @@ func (l *Limiter) explainDay(item map[string]types.AttributeValue, now time.Time
 // Counters outlive their window a little, for the operator CLI; DynamoDB
 // deletes them lazily after expiresAt.
 func (l *Limiter) minuteExpiry(w windows) time.Time { return w.minEnd.Add(max(l.o.Window, time.Hour)) }
-func (l *Limiter) dayExpiry(w windows) time.Time   { return w.dayEnd.Add(l.o.DayWindow) }
+func (l *Limiter) dayExpiry(w windows) time.Time    { return w.dayEnd.Add(l.o.DayWindow) }
 
 // Penalize is for a 429 from Gainsight: the tenant's window is full
 // whatever our counters say (another integration, clock skew, a leaky

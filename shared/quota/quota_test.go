@@ -423,6 +423,29 @@ func TestRemaining(t *testing.T) {
 	check(0, 92)
 }
 
+func TestTakeWaitReturnsTheWait(t *testing.T) {
+	f := newFixture(t, start, func(o *quota.Options) { o.PerMinute = 1 })
+	if d, err := f.lim.TakeWait(t.Context()); d != 0 || err != nil {
+		t.Fatalf("TakeWait = %s, %v; want no wait", d, err)
+	}
+	type res struct {
+		d   time.Duration
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() { d, err := f.lim.TakeWait(t.Context()); ch <- res{d, err} }()
+	next := f.clock.awaitWaiting(t, 1)[0]
+	f.clock.Set(next)
+	select {
+	case r := <-ch:
+		if want := w0.Add(time.Minute + guard).Sub(start); r.err != nil || r.d != want {
+			t.Errorf("TakeWait = %s, %v; want %s, nil", r.d, r.err, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("TakeWait did not return")
+	}
+}
+
 func TestTakeCancelledWhileWaiting(t *testing.T) {
 	f := newFixture(t, start, func(o *quota.Options) { o.PerMinute = 1 })
 	f.takeN(t, 1)
