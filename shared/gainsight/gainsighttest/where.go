@@ -28,7 +28,11 @@ const (
 // expr is a parsed where expression.
 type expr interface {
 	eval(truth func(alias string) bool) bool
+	// String prints the expression with the fewest parentheses; it parses
+	// back to an equivalent expression, never nested deeper than its source.
 	String() string
+	// full prints every AND and OR group in parentheses (for tests).
+	full() string
 	walk(fn func(alias string))
 }
 
@@ -36,6 +40,7 @@ type aliasExpr string
 
 func (a aliasExpr) eval(truth func(string) bool) bool { return truth(string(a)) }
 func (a aliasExpr) String() string                    { return string(a) }
+func (a aliasExpr) full() string                      { return string(a) }
 func (a aliasExpr) walk(fn func(string))              { fn(string(a)) }
 
 // boolExpr is an n-ary AND or OR.
@@ -61,6 +66,18 @@ func (b *boolExpr) String() string {
 	parts := make([]string, len(b.args))
 	for i, a := range b.args {
 		parts[i] = a.String()
+		// Only an OR inside an AND needs parentheses: AND binds tighter.
+		if inner, ok := a.(*boolExpr); ok && b.op == "AND" && inner.op == "OR" {
+			parts[i] = "(" + parts[i] + ")"
+		}
+	}
+	return strings.Join(parts, " "+b.op+" ")
+}
+
+func (b *boolExpr) full() string {
+	parts := make([]string, len(b.args))
+	for i, a := range b.args {
+		parts[i] = a.full()
 	}
 	return "(" + strings.Join(parts, " "+b.op+" ") + ")"
 }
