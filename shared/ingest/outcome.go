@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 
@@ -29,6 +30,7 @@ var outcomes = []struct {
 	{ErrSourceDisabled, http.StatusNotFound},
 	{ErrMethod, http.StatusMethodNotAllowed},
 	{webhook.ErrTooLarge, http.StatusRequestEntityTooLarge},
+	{queue.ErrTooLarge, http.StatusRequestEntityTooLarge},
 	{webhook.ErrMalformed, http.StatusBadRequest},
 	{webhook.ErrUnmappable, http.StatusBadRequest},
 	{ErrSecrets, http.StatusServiceUnavailable},
