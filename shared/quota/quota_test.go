@@ -463,8 +463,9 @@ func TestTakeCancelledWhileWaiting(t *testing.T) {
 }
 
 // The real clock with a scaled-down quota (100 ms windows). No window's
-// counter passes the budget. Against moto, a take costs a few
-// milliseconds, so a budget of 20 a window hardly binds; 5 a window does,
+// counter passes the budget. (Time is reported, not asserted: drain time
+// belongs to the apply benchmarks.) Against moto, a take costs a few
+// milliseconds, so a budget of 20 a window hardly binds; 2 a window does,
 // and the consumers wait.
 func TestTakeRealClockScaledDown(t *testing.T) {
 	tests := []struct {
@@ -472,7 +473,7 @@ func TestTakeRealClockScaledDown(t *testing.T) {
 		mustWait                   bool
 	}{
 		{perWindow: 20, consumers: 4, each: 15},
-		{perWindow: 5, consumers: 4, each: 5, mustWait: true},
+		{perWindow: 2, consumers: 4, each: 3, mustWait: true},
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.perWindow)+"PerWindow", func(t *testing.T) {
@@ -481,8 +482,11 @@ func TestTakeRealClockScaledDown(t *testing.T) {
 			lim := quota.New(client, table, func(o *quota.Options) {
 				o.PerMinute, o.Window, o.DayWindow = tt.perWindow, 100*time.Millisecond, time.Hour
 				o.OnWait = func(d time.Duration) { waited.Add(int64(d)) }
+				o.DeadlineMargin = -1
 			})
-			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			// It normally takes well under a second (3 to 5 windows plus
+			// moto's latency); the context bounds it on a loaded machine.
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
 			began := time.Now()
 			var wg sync.WaitGroup
@@ -502,9 +506,6 @@ func TestTakeRealClockScaledDown(t *testing.T) {
 			close(errs)
 			for err := range errs {
 				t.Fatalf("Take: %v", err)
-			}
-			if elapsed > 2*time.Second {
-				t.Errorf("took %s", elapsed)
 			}
 			out, err := client.Scan(t.Context(), &dynamodb.ScanInput{TableName: aws.String(table)})
 			if err != nil {
