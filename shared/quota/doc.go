@@ -9,7 +9,7 @@
 // limits (default 90 per minute and 45,000 per day) to leave headroom for
 // other integrations on the tenant. Items, partition key "pk":
 //
-//	quota#minute#<window start, RFC 3339 UTC>   n (Number), expiresAt
+//	quota#minute#<window start, RFC 3339 UTC>   n (Number), expiresAt, penalizedAt (epoch ms, after a 429)
 //	quota#day#<YYYY-MM-DD>                      n (Number), expiresAt, notBefore (epoch ms, after a 429)
 //
 // Take adds one to both counters in a single TransactWriteItems, each
