@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,12 +27,25 @@ const (
 	AccountID = "123456789012"
 )
 
-// Moto is a running moto_server.
+// Moto is a running moto_server behind a serialising proxy.
+//
+// moto_server does not make DynamoDB conditional writes atomic when
+// requests arrive at the same moment (two conditional UpdateItems can both
+// succeed), which real DynamoDB never allows. Every request therefore goes
+// through a loopback proxy that forwards one request at a time, so tests
+// with several concurrent consumers, in-process or in other processes, see
+// DynamoDB's guarantees.
 type Moto struct {
-	// Endpoint is http://127.0.0.1:<port>.
+	// Endpoint is the proxy, http://127.0.0.1:<port>: give it to clients.
 	Endpoint string
-	cmd      *exec.Cmd
-	done     chan struct{}
+	// Direct is moto_server itself, bypassing the proxy.
+	Direct string
+	cmd    *exec.Cmd
+	done   chan struct{}
+	proxy  *http.Server
+	// transport is the proxy's; its idle connections are closed before
+	// moto_server is stopped so that it need not wait for them.
+	transport *http.Transport
 }
 
 // ErrNotInstalled is returned when moto_server is not on PATH.
@@ -58,7 +74,7 @@ func StartMoto(ctx context.Context, maxLife time.Duration) (*Moto, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start moto_server: %w", err)
 	}
-	m := &Moto{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, done: make(chan struct{})}
+	m := &Moto{Direct: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(m.done) }()
 
 	deadline := time.NewTimer(20 * time.Second)
@@ -66,9 +82,13 @@ func StartMoto(ctx context.Context, maxLife time.Duration) (*Moto, error) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		resp, err := http.Get(m.Endpoint + "/moto-api/")
+		resp, err := http.Get(m.Direct + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
+			if err := m.startProxy(); err != nil {
+				m.Close()
+				return nil, err
+			}
 			return m, nil
 		}
 		select {
@@ -85,8 +105,37 @@ func StartMoto(ctx context.Context, maxLife time.Duration) (*Moto, error) {
 	}
 }
 
-// Close stops the process group it started and waits for it.
+// startProxy serves a reverse proxy to moto_server that forwards one
+// request at a time.
+func (m *Moto) startProxy() error {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	target, _ := url.Parse(m.Direct)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	m.transport = &http.Transport{MaxIdleConnsPerHost: 4}
+	rp.Transport = m.transport
+	var mu sync.Mutex
+	m.proxy = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			rp.ServeHTTP(w, r)
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	m.Endpoint = "http://" + l.Addr().String()
+	go func() { _ = m.proxy.Serve(l) }()
+	return nil
+}
+
+// Close stops the proxy and the process group it started, and waits.
 func (m *Moto) Close() {
+	if m.proxy != nil {
+		_ = m.proxy.Close()
+		m.transport.CloseIdleConnections()
+	}
 	if m.cmd.Process != nil {
 		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGTERM)
 	}

@@ -1,0 +1,115 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/goalrelay/goalrelay/shared/gainsight"
+	"github.com/goalrelay/goalrelay/shared/quota"
+	"github.com/goalrelay/goalrelay/shared/state"
+)
+
+// outcome is what becomes of one SQS message.
+type outcome int
+
+const (
+	// done: applied; acknowledge.
+	done outcome = iota
+	// duplicate: already applied by an earlier delivery; acknowledge.
+	duplicate
+	// stale: older than what the goal already holds; acknowledge.
+	stale
+	// ignored: nothing to do (a delete the mapping ignores, a delete of a
+	// goal that does not exist); acknowledge.
+	ignored
+	// retry: report as a batch item failure; SQS delivers it again.
+	retry
+	// permanent: can never succeed; send to the DLQ with the reason, then
+	// acknowledge.
+	permanent
+)
+
+func (o outcome) String() string {
+	return [...]string{"done", "duplicate", "stale", "ignored", "retry", "permanent"}[o]
+}
+
+// acked reports whether the message is deleted from the queue (directly,
+// or after it went to the DLQ).
+func (o outcome) acked() bool { return o != retry }
+
+// PermanentError is a failure no retry can mend, found by goalrelay itself
+// before or without a Gainsight call (an undecodable message, a status name
+// the picklist does not know, a goal that cannot be created from the
+// fields at hand).
+type PermanentError struct {
+	Code    string // e.g. INVALID_EVENT, INVALID_STATUS_NAME
+	Message string
+}
+
+func (e *PermanentError) Error() string { return e.Code + ": " + e.Message }
+
+func permanentf(code, format string, args ...any) error {
+	return &PermanentError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// classify is the one table from an error to an outcome. The first row
+// that matches wins; an error no row knows is retried (SQS redrives it to
+// the DLQ after maxReceiveCount receives if it never heals).
+func classify(err error) outcome {
+	var perm *PermanentError
+	var api *gainsight.APIError
+	switch {
+	case err == nil:
+		return done
+	case errors.Is(err, state.ErrDone):
+		return duplicate
+	case errors.Is(err, state.ErrStale):
+		return stale
+	case errors.As(err, &perm):
+		return permanent
+	case errors.Is(err, state.ErrBusy),
+		errors.Is(err, quota.ErrNoTime),
+		errors.Is(err, quota.ErrDailyExhausted),
+		errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, context.Canceled):
+		return retry
+	case errors.As(err, &api):
+		// 401/403 are retried: the key is fixed by an operator (Secrets
+		// Manager) and the backlog then drains; sending every event to
+		// the DLQ for a bad key would be worse.
+		if api.Retryable() || api.Unauthorized() {
+			return retry
+		}
+		return permanent
+	case gainsight.IsRetryable(err):
+		// *RateLimitError, *TransportError.
+		return retry
+	default:
+		return retry
+	}
+}
+
+// reason describes a permanent failure for the DLQ message attributes.
+type reason struct {
+	Code      string
+	Message   string
+	RequestID string
+}
+
+func reasonOf(err error) reason {
+	var perm *PermanentError
+	var api *gainsight.APIError
+	switch {
+	case errors.As(err, &perm):
+		return reason{Code: perm.Code, Message: perm.Message}
+	case errors.As(err, &api):
+		code := api.Code
+		if code == "" {
+			code = fmt.Sprintf("HTTP_%d", api.Status)
+		}
+		return reason{Code: code, Message: api.Error(), RequestID: api.RequestID}
+	default:
+		return reason{Code: "UNKNOWN", Message: err.Error()}
+	}
+}

@@ -1,0 +1,58 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/goalrelay/goalrelay/shared/gainsight"
+	"github.com/goalrelay/goalrelay/shared/quota"
+	"github.com/goalrelay/goalrelay/shared/state"
+)
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want outcome
+	}{
+		{"success", nil, done},
+		{"already applied", fmt.Errorf("begin: %w", state.ErrDone), duplicate},
+		{"older than stored", fmt.Errorf("put: %w", state.ErrStale), stale},
+		{"held elsewhere", &state.BusyError{EventID: "e"}, retry},
+		{"minute spent, no time", &quota.LimitError{Err: quota.ErrNoTime, Limit: "minute"}, retry},
+		{"day spent", &quota.LimitError{Err: quota.ErrDailyExhausted, Limit: "day"}, retry},
+		{"deadline", fmt.Errorf("call: %w", context.DeadlineExceeded), retry},
+		{"429", &gainsight.RateLimitError{}, retry},
+		{"network", &gainsight.TransportError{Err: errors.New("connection reset")}, retry},
+		{"503", &gainsight.APIError{Status: http.StatusServiceUnavailable}, retry},
+		{"500 not validation", &gainsight.APIError{Status: 500, Message: "NullPointerException"}, retry},
+		{"500 Invalid StatusName", &gainsight.APIError{Status: 500, Exception: "com.gainsight.cs.goal.exception.CSGoalException", Message: "Invalid StatusName provided in request"}, permanent},
+		{"8008 lookup", &gainsight.APIError{Status: 400, Code: "8008", Message: "Lookup Error"}, permanent},
+		{"8001 empty CTA set", &gainsight.APIError{Status: 400, Code: "8001"}, permanent},
+		{"VC_8026 metric in use", &gainsight.APIError{Status: 400, Code: "VC_8026"}, permanent},
+		{"401 after refresh", &gainsight.APIError{Status: 401}, retry},
+		{"own validation", permanentf("INVALID_STATUS_NAME", "status %q unknown", "Lost"), permanent},
+		{"dynamodb down", errors.New("dynamodb: throttled"), retry},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := classify(tt.err); got != tt.want {
+				t.Errorf("classify(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReasonOf(t *testing.T) {
+	r := reasonOf(fmt.Errorf("update: %w", &gainsight.APIError{Status: 400, Code: "8008", Message: "Lookup Error", RequestID: "req-9"}))
+	if r.Code != "8008" || r.RequestID != "req-9" {
+		t.Errorf("reason = %+v", r)
+	}
+	r = reasonOf(permanentf("INVALID_EVENT", "not JSON"))
+	if r.Code != "INVALID_EVENT" || r.Message != "not JSON" {
+		t.Errorf("reason = %+v", r)
+	}
+}
