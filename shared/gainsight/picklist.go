@@ -47,8 +47,10 @@ type Picklist struct {
 	Recurring          bool               `json:"recurring"`
 	SystemDefined      bool               `json:"systemDefined"`
 	AssociationDetails AssociationDetails `json:"associationDetails"`
-	// ChildPicklistIDs is passed through as sent (the spec shows only {}).
-	ChildPicklistIDs json.RawMessage `json:"childPicklistIds,omitempty"`
+	// ChildPicklistIDs lists child values by category, e.g.
+	// {"GOAL_STATUS": [status Gsids]} with IncludeChildPicklist (the spec's
+	// sample shows only {}).
+	ChildPicklistIDs map[string][]string `json:"childPicklistIds,omitempty"`
 }
 
 // AssociationDetails says which entities a picklist value applies to.
