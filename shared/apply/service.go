@@ -1,0 +1,284 @@
+package apply
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	goalevents "github.com/goalrelay/goalrelay/events"
+	"github.com/goalrelay/goalrelay/shared/emf"
+	"github.com/goalrelay/goalrelay/shared/gainsight"
+	"github.com/goalrelay/goalrelay/shared/state"
+)
+
+// Gainsight is the part of *gainsight.Client the consumer uses.
+type Gainsight interface {
+	CreateGoal(ctx context.Context, r *gainsight.CreateGoalRequest) (*gainsight.CreateGoalResponse, error)
+	UpdateGoal(ctx context.Context, r *gainsight.UpdateGoalRequest) (*gainsight.UpdateGoalResponse, error)
+	FetchGoals(ctx context.Context, r *gainsight.FetchGoalsRequest) (*gainsight.FetchGoalsResponse, error)
+	CreateTemplates(ctx context.Context, r *gainsight.CreateTemplatesRequest) (*gainsight.CreateTemplatesResponse, error)
+	UpdateTemplates(ctx context.Context, r *gainsight.UpdateTemplatesRequest) (*gainsight.UpdateTemplatesResponse, error)
+	DeleteTemplates(ctx context.Context, r *gainsight.DeleteTemplatesRequest) (*gainsight.DeleteTemplatesResponse, error)
+	FetchTemplates(ctx context.Context, r *gainsight.FetchTemplatesRequest) (*gainsight.FetchTemplatesResponse, error)
+	CreateMetrics(ctx context.Context, r *gainsight.CreateMetricsRequest) (*gainsight.CreateMetricsResponse, error)
+	UpdateMetrics(ctx context.Context, r *gainsight.UpdateMetricsRequest) (*gainsight.UpdateMetricsResponse, error)
+	DeleteMetrics(ctx context.Context, r *gainsight.DeleteMetricsRequest) (*gainsight.DeleteMetricsResponse, error)
+	Picklist(ctx context.Context, r *gainsight.PicklistRequest) (*gainsight.PicklistResponse, error)
+}
+
+// Store is the part of *state.Store the consumer uses.
+type Store interface {
+	Begin(ctx context.Context, eventID string, lease time.Duration) (state.Claim, error)
+	Complete(ctx context.Context, c state.Claim, ttl time.Duration) error
+	Release(ctx context.Context, c state.Claim) error
+	GetGoal(ctx context.Context, recordKey string) (state.Goal, bool, error)
+	PutGoalVersion(ctx context.Context, recordKey, gsid string, version time.Time, eventID string) error
+	SetGsid(ctx context.Context, recordKey, gsid string) error
+	MarkCreating(ctx context.Context, recordKey, eventID string) error
+	ClearCreating(ctx context.Context, recordKey, eventID string) error
+}
+
+// Quota is the tenant-wide limiter (*quota.Limiter).
+type Quota interface {
+	Take(ctx context.Context) error
+	Penalize(ctx context.Context, retryAfter time.Duration) error
+}
+
+// KeyRefresher re-reads the Gainsight access key (*secrets.AccessKey).
+type KeyRefresher interface {
+	Refresh(ctx context.Context) error
+}
+
+// DLQ is the part of the SQS client used to dead-letter messages.
+type DLQ interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+}
+
+// DefaultExternalIDField is the Gainsight custom field that holds
+// events.Event.RecordKey() on every goal and template goalrelay creates.
+const DefaultExternalIDField = "goalrelay_external_id__gc"
+
+// DefaultMargin is the time kept in hand before the Lambda deadline: no
+// new unit of work starts with less than this left.
+const DefaultMargin = 10 * time.Second
+
+// Service applies SQS batches of events. Build it once at init.
+type Service struct {
+	Gainsight Gainsight
+	Store     Store
+	Quota     Quota
+	Keys      KeyRefresher // may be nil
+	DLQ       DLQ
+	DLQURL    string
+	// ExternalIDField is the custom field that identifies goals and
+	// templates by record key; DefaultExternalIDField when empty.
+	ExternalIDField string
+	// Margin is the time kept before the deadline; DefaultMargin when 0.
+	Margin time.Duration
+	// Picklist caches status and goal-type names; nil disables the check.
+	Picklist *Picklist
+	Metrics  *emf.Recorder
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// message is one SQS record and what became of it.
+type message struct {
+	rec     events.SQSMessage
+	ev      *goalevents.Event
+	group   string
+	outcome outcome
+	err     error
+	claim   *state.Claim
+}
+
+// Handle is the Lambda handler for SQS events. It never fails the whole
+// batch: every message is acknowledged or reported in BatchItemFailures.
+func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
+	defer func() { _ = s.Metrics.Flush() }()
+	msgs := make([]*message, len(e.Records))
+	for i, r := range e.Records {
+		msgs[i] = s.decode(r)
+	}
+
+	// Group in order of first appearance; within a group, queue order.
+	var order []string
+	groups := map[string][]*message{}
+	for _, m := range msgs {
+		if _, ok := groups[m.group]; !ok {
+			order = append(order, m.group)
+		}
+		groups[m.group] = append(groups[m.group], m)
+	}
+	for _, g := range order {
+		s.processGroup(ctx, groups[g])
+	}
+
+	var resp events.SQSEventResponse
+	for _, m := range msgs {
+		if m.outcome == permanent {
+			if err := s.deadLetter(ctx, m); err != nil {
+				m.outcome, m.err = retry, fmt.Errorf("send to DLQ: %w (after: %v)", err, m.err)
+			}
+		}
+		s.record(ctx, m)
+		if !m.outcome.acked() {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.rec.MessageId})
+		}
+	}
+	return resp, nil
+}
+
+// decode reads the event of a record. A body that is not a valid event is
+// a permanent failure.
+func (s *Service) decode(r events.SQSMessage) *message {
+	m := &message{rec: r, group: r.Attributes["MessageGroupId"]}
+	var ev goalevents.Event
+	if err := json.Unmarshal([]byte(r.Body), &ev); err != nil {
+		m.outcome, m.err = permanent, permanentf("INVALID_EVENT", "body is not a goal-change event: %v", err)
+	} else if err := ev.Validate(); err != nil {
+		m.outcome, m.err = permanent, permanentf("INVALID_EVENT", "%v", err)
+	} else {
+		m.ev = &ev
+		if m.group == "" {
+			m.group = ev.RecordKey()
+		}
+		m.outcome = -1 // pending
+	}
+	if m.group == "" {
+		m.group = "message:" + r.MessageId
+	}
+	return m
+}
+
+func (m *message) pending() bool { return m.outcome == -1 }
+
+// processGroup applies one message group's messages in order. After the
+// first retryable failure, every later message of the group is failed too
+// (FIFO order); permanent failures do not stop the group.
+func (s *Service) processGroup(ctx context.Context, msgs []*message) {
+	for i := 0; i < len(msgs); {
+		m := msgs[i]
+		if !m.pending() {
+			i++
+			continue
+		}
+		if err := s.checkNames(ctx, m.ev); err != nil {
+			m.outcome, m.err = classify(err), err
+			if m.outcome == retry {
+				failRest(msgs[i+1:], err)
+				return
+			}
+			i++
+			continue
+		}
+		// A unit: m and the pending, mergeable messages right after it
+		// (their names checked too).
+		unit := []*message{m}
+		j := i + 1
+		for ; j < len(msgs); j++ {
+			n := msgs[j]
+			if !n.pending() || !mergeable(m.ev, n.ev) {
+				break
+			}
+			if err := s.checkNames(ctx, n.ev); err != nil {
+				break
+			}
+			unit = append(unit, n)
+		}
+		if left := s.timeLeft(ctx); left < s.margin() {
+			failRest(msgs[i:], fmt.Errorf("not attempted: %s left before the deadline", left.Round(time.Millisecond)))
+			return
+		}
+		s.applyUnit(ctx, unit)
+		for _, u := range unit {
+			if u.outcome == retry {
+				failRest(msgs[j:], fmt.Errorf("an earlier message of group %s failed: %w", m.group, u.err))
+				return
+			}
+		}
+		i = j
+	}
+}
+
+// failRest reports every pending message as failed, unattempted.
+func failRest(msgs []*message, err error) {
+	for _, m := range msgs {
+		if m.pending() {
+			m.outcome, m.err = retry, err
+		}
+	}
+}
+
+func (s *Service) margin() time.Duration {
+	if s.Margin > 0 {
+		return s.Margin
+	}
+	return DefaultMargin
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// timeLeft is the time before ctx's deadline (a day when it has none).
+func (s *Service) timeLeft(ctx context.Context) time.Duration {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return 24 * time.Hour
+	}
+	return d.Sub(s.now())
+}
+
+// lease is how long a claim holds an event: the time left before the
+// deadline, so a live attempt is never taken over, plus a little.
+func (s *Service) lease(ctx context.Context) time.Duration {
+	return min(s.timeLeft(ctx), 15*time.Minute) + 5*time.Second
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+// record logs the message's outcome and counts it.
+func (s *Service) record(ctx context.Context, m *message) {
+	attrs := []any{slog.String("message_id", m.rec.MessageId), slog.String("outcome", m.outcome.String())}
+	if m.ev != nil {
+		attrs = append(attrs, slog.String("event_id", m.ev.ID), slog.String("event_type", string(m.ev.Type)), slog.String("source", m.ev.Source))
+	}
+	if m.err != nil {
+		attrs = append(attrs, slog.String("error", m.err.Error()))
+		var api *gainsight.APIError
+		if errors.As(m.err, &api) && api.RequestID != "" {
+			attrs = append(attrs, slog.String("gainsight_request_id", api.RequestID))
+		}
+	}
+	switch m.outcome {
+	case done:
+		s.Metrics.Inc(emf.EventsApplied)
+	case stale:
+		s.Metrics.Inc(emf.StaleSkipped)
+	case permanent:
+		s.Metrics.Inc(emf.SentToDLQ)
+	}
+	level := slog.LevelInfo
+	switch m.outcome {
+	case retry:
+		level = slog.LevelWarn
+	case permanent:
+		level = slog.LevelError
+	}
+	s.logger().Log(ctx, level, "event "+m.outcome.String(), attrs...)
+}

@@ -1,0 +1,132 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	goalevents "github.com/goalrelay/goalrelay/events"
+	"github.com/goalrelay/goalrelay/shared/emf"
+	"github.com/goalrelay/goalrelay/shared/state"
+)
+
+// applyUnit applies one unit: one event, or several upserts of one goal
+// merged into one call. It claims every event, drops duplicates and events
+// older than the goal's version, applies what is left, and completes or
+// releases the claims. Every message of the unit ends with an outcome.
+func (s *Service) applyUnit(ctx context.Context, unit []*message) {
+	lease := s.lease(ctx)
+	var live []*message
+	resumed := false
+	for _, m := range unit {
+		c, err := s.Store.Begin(ctx, m.ev.ID, lease)
+		if err != nil {
+			m.outcome, m.err = classify(err), err
+			continue
+		}
+		m.claim = &c
+		resumed = resumed || c.Resumed
+		live = append(live, m)
+	}
+	if len(live) == 0 {
+		return
+	}
+	key := stateKey(live[0].ev)
+	g, _, err := s.Store.GetGoal(ctx, key)
+	if err != nil {
+		s.finish(ctx, live, err)
+		return
+	}
+	var fresh []*message
+	for _, m := range live {
+		if !g.Version.IsZero() && m.ev.Time.Before(g.Version) {
+			m.err = fmt.Errorf("%w: event at %s, goal at %s", state.ErrStale, m.ev.Time.Format(time.RFC3339Nano), g.Version.Format(time.RFC3339Nano))
+			s.complete(ctx, m, stale)
+			continue
+		}
+		fresh = append(fresh, m)
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	evs := make([]*goalevents.Event, len(fresh))
+	for i, m := range fresh {
+		evs[i] = m.ev
+	}
+	ev := merge(evs)
+	if len(evs) > 1 {
+		s.Metrics.Add(emf.EventsMerged, float64(len(evs)-1))
+	}
+	w := &work{key: key, ev: &ev, goal: g, resumed: resumed || g.CreatePending}
+	out, err := s.apply(ctx, w)
+	if err == nil {
+		// Record the version (and the Gsid) before acknowledging, so a
+		// redelivery finds the goal and an older event is refused.
+		if w.gsid != "" || out == done {
+			err = s.Store.PutGoalVersion(ctx, key, w.gsid, ev.Time, ev.ID)
+			if errors.Is(err, state.ErrStale) {
+				// A newer event was applied meanwhile (a redrive racing
+				// the live stream); ours reached Gainsight after it.
+				err = nil
+			}
+		}
+	}
+	if err != nil {
+		s.finish(ctx, fresh, err)
+		return
+	}
+	for _, m := range fresh {
+		s.complete(ctx, m, out)
+	}
+}
+
+// work is the state of one unit while it is applied.
+type work struct {
+	key     string
+	ev      *goalevents.Event
+	goal    state.Goal
+	resumed bool
+	// gsid is the Gainsight object the unit ended on (created, found or
+	// known).
+	gsid string
+}
+
+// finish ends the claims of msgs after err: retryable errors release the
+// claim so that the redelivery can claim it at once (a create whose outcome
+// is unknown is remembered on the goal record by MarkCreating instead);
+// permanent ones complete it (the event is in the DLQ and must not be
+// applied by a later duplicate delivery).
+func (s *Service) finish(ctx context.Context, msgs []*message, err error) {
+	o := classify(err)
+	for _, m := range msgs {
+		m.err = err
+		switch o {
+		case retry:
+			m.outcome = retry
+			if m.claim != nil {
+				_ = s.Store.Release(ctx, *m.claim)
+			}
+		default:
+			s.complete(ctx, m, o)
+		}
+	}
+}
+
+// complete marks the event complete with outcome o. If the completion
+// cannot be recorded the message is retried: acknowledging it would let a
+// later duplicate delivery apply it again.
+func (s *Service) complete(ctx context.Context, m *message, o outcome) {
+	m.outcome = o
+	if m.claim == nil {
+		return
+	}
+	if err := s.Store.Complete(ctx, *m.claim, 0); err != nil {
+		if o == done || o == ignored {
+			// Applied, but not recorded: a redelivery finds the goal's
+			// version equal to this event's and applies it once more,
+			// which sets the same values; safe.
+			m.outcome, m.err = retry, fmt.Errorf("record completion: %w", err)
+		}
+	}
+}
