@@ -1,0 +1,58 @@
+// Command ingest is the webhook Lambda function (built as bootstrap): it
+// wires the configuration, the AWS clients and the adapters into an
+// ingest.Service and hands its Handle to the Lambda runtime. Everything
+// else lives in shared/ingest.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/goalrelay/goalrelay/shared/ingest"
+	"github.com/goalrelay/goalrelay/shared/queue"
+	"github.com/goalrelay/goalrelay/shared/secrets"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	cfg, err := ingest.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		fail(log, err)
+	}
+	mapper, err := cfg.LoadMapper()
+	if err != nil {
+		fail(log, err)
+	}
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		fail(log, err)
+	}
+	webhookSecrets, err := secrets.NewWebhookSecrets(secretsmanager.NewFromConfig(awsCfg), cfg.WebhookSecretsID)
+	if err != nil {
+		fail(log, err)
+	}
+	svc := &ingest.Service{
+		Adapters:      ingest.DefaultAdapters(),
+		Secrets:       webhookSecrets,
+		Mapper:        mapper,
+		Publisher:     queue.NewPublisher(sqs.NewFromConfig(awsCfg), cfg.QueueURL),
+		PublicBaseURL: cfg.PublicBaseURL,
+		MaxBody:       cfg.MaxBody,
+		Log:           log,
+	}
+	lambda.Start(svc.Handle)
+}
+
+// fail reports an init error and exits, so Lambda reports Runtime.ExitError
+// with the message in the function's log.
+func fail(log *slog.Logger, err error) {
+	log.Error("ingest: init failed", slog.String("error", err.Error()))
+	os.Exit(1)
+}
