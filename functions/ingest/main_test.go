@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	stdcontext "context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/goalrelay/goalrelay/shared/ingest/ingesttest"
+	"github.com/goalrelay/goalrelay/shared/rie"
+	"github.com/goalrelay/goalrelay/shared/salesforce"
+	"github.com/goalrelay/goalrelay/testevents"
+)
+
+// syncBuffer collects the emulator's and the function's output.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// binDir holds the binaries built for this test run; TestMain removes it.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// binaries builds the bootstrap (as for Lambda, host architecture) and the
+// emulator once per test binary.
+var binaries = sync.OnceValues(func() ([2]string, error) {
+	root, err := rie.ModuleRoot(".")
+	if err != nil {
+		return [2]string{}, err
+	}
+	dir, err := os.MkdirTemp("", "goalrelay-ingest-rie-")
+	if err != nil {
+		return [2]string{}, err
+	}
+	binDir = dir
+	ctx := stdcontext.Background()
+	boot, err := rie.Build(ctx, root, "./functions/ingest", dir)
+	if err != nil {
+		return [2]string{}, err
+	}
+	emu, err := rie.BuildEmulator(ctx, root, dir)
+	return [2]string{emu, boot}, err
+})
+
+func start(t *testing.T, env []string) (*rie.Function, *syncBuffer) {
+	t.Helper()
+	bins, err := binaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &syncBuffer{}
+	fn, err := rie.Start(t.Context(), rie.Config{Emulator: bins[0], Bootstrap: bins[1], Name: "goalrelay-ingest", Timeout: 10, Env: env, Output: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fn.Close)
+	return fn, out
+}
+
+// TestBootstrapAnswersEveryTestevent runs the real bootstrap under
+// aws-lambda-rie against moto_server and sends it every file of testevents
+// (generated for now): statuses, answers and queued counts as the manifest
+// says.
+func TestBootstrapAnswersEveryTestevent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the bootstrap and runs it under aws-lambda-rie with moto_server")
+	}
+	secretValue, err := os.ReadFile("../../testevents/secrets.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack := ingesttest.NewStack(t, secretValue)
+	// The template's LoggingConfig (LogFormat: JSON) makes Lambda set this.
+	fn, out := start(t, append(stack.Env(), "AWS_LAMBDA_LOG_FORMAT=JSON"))
+
+	set, err := testevents.Generate(time.Now(), "../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range set.Ingest() {
+		var resp events.APIGatewayV2HTTPResponse
+		if err := fn.InvokeJSON(t.Context(), json.RawMessage(f.Data), &resp); err != nil {
+			t.Fatalf("%s: %v\n%s", f.File, err, out)
+		}
+		if resp.StatusCode != f.Status {
+			t.Errorf("%s: status %d, want %d: %s", f.File, resp.StatusCode, f.Status, resp.Body)
+		}
+		switch {
+		case f.Source == "salesforce" && f.Status == 200:
+			if resp.Body != salesforce.AckXML || resp.Headers["content-type"] != salesforce.ContentType {
+				t.Errorf("%s: not the SOAP Ack: %q %s", f.File, resp.Headers["content-type"], resp.Body)
+			}
+		case f.Source == "salesforce":
+			if !strings.Contains(resp.Body, "soapenv:Fault") {
+				t.Errorf("%s: not a SOAP Fault: %s", f.File, resp.Body)
+			}
+		case f.Status == 200:
+			var body struct{ Queued int }
+			if err := json.Unmarshal([]byte(resp.Body), &body); err != nil || body.Queued != f.Queued {
+				t.Errorf("%s: body %s, want queued %d", f.File, resp.Body, f.Queued)
+			}
+		}
+		if msgs := stack.Drain(t, stack.QueueURL); len(msgs) != f.Queued {
+			t.Errorf("%s: %d messages on the queue, want %d", f.File, len(msgs), f.Queued)
+		}
+	}
+
+	logs := out.String()
+	if m := regexp.MustCompile(`INIT REPORT.*durationMs: ([0-9.]+)|Init Duration: ([0-9.]+) ms`).FindStringSubmatch(logs); m != nil {
+		t.Logf("init duration reported by the emulator: %s%s ms", m[1], m[2])
+	}
+	for _, secret := range []string{testevents.HubSpotClientSecret, testevents.DynamicsKey, testevents.PipedrivePassword,
+		strings.TrimPrefix(testevents.GenericSecret, "whsec_"), "x-hubspot-signature", "webhook-signature", "v1,"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the function's output contains %q", secret)
+		}
+	}
+	lines := 0
+	for _, line := range strings.Split(logs, "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue // the emulator's own lines
+		}
+		var rec struct {
+			Message, RequestID string
+			Status             int
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("log line is not JSON: %v: %s", err, line)
+		}
+		if rec.RequestID == "" || rec.Status == 0 {
+			t.Errorf("log line without requestId or status: %s", line)
+		}
+		lines++
+	}
+	if lines != len(set.Ingest()) {
+		t.Errorf("%d JSON log lines for %d requests:\n%s", lines, len(set.Ingest()), logs)
+	}
+}
+
+// TestBootstrapInitFailures: a missing variable or an invalid mapping file
+// stops the function at init with a message that says what is wrong.
+func TestBootstrapInitFailures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the bootstrap and runs it under aws-lambda-rie")
+	}
+	mappingFile := filepath.Join(t.TempDir(), "mapping.yaml")
+	if err := os.WriteFile(mappingFile, []byte("source: hubspot\nobjects:\n  deal:\n    type: nonsense\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  []string
+		want *regexp.Regexp
+	}{
+		{"no QUEUE_URL", []string{"WEBHOOK_SECRETS_ID=x"}, regexp.MustCompile(`QUEUE_URL is not set`)},
+		{"no WEBHOOK_SECRETS_ID", []string{"QUEUE_URL=http://127.0.0.1:1/q.fifo"}, regexp.MustCompile(`WEBHOOK_SECRETS_ID is not set`)},
+		{"invalid MAPPING_FILE", []string{"QUEUE_URL=http://127.0.0.1:1/q.fifo", "WEBHOOK_SECRETS_ID=x", "MAPPING_FILE=" + mappingFile},
+			regexp.MustCompile(regexp.QuoteMeta(mappingFile) + `:4:`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fn, out := start(t, append(tt.env, "AWS_REGION=us-east-1"))
+			// The emulator answers an init failure with HTTP 502 (Lambda
+			// with Runtime.ExitError); either way the invoke fails.
+			if _, err := fn.Invoke(t.Context(), []byte(`{}`)); err == nil {
+				t.Error("invoke succeeded, want an init failure")
+			}
+			if !tt.want.MatchString(out.String()) {
+				t.Errorf("output does not match %s:\n%s", tt.want, out)
+			}
+		})
+	}
+}
