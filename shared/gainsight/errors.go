@@ -387,6 +387,10 @@ func codeString(raw json.RawMessage) string {
 	return string(raw)
 }
 
+// maxRetryAfter caps a Retry-After: Gainsight's longest quota window is a
+// day, so a longer wait is a garbled header, not advice.
+const maxRetryAfter = 24 * time.Hour
+
 // parseRetryAfter reads Retry-After as delay-seconds or an HTTP date.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
@@ -397,11 +401,14 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if n < 0 {
 			return 0
 		}
+		if n > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
 		return time.Duration(n) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0

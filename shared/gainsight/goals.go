@@ -206,10 +206,8 @@ func (c *Client) UpdateGoal(ctx context.Context, r *UpdateGoalRequest) (*UpdateG
 	if r == nil {
 		return nil, errNilRequest
 	}
-	if r.Record.Gsid == "" {
-		if s, _ := r.Record.Fields["Gsid"].(string); s == "" {
-			return nil, errors.New("gainsight: UpdateGoal: Record.Gsid is required")
-		}
+	if !hasGsid(r.Record.Gsid, r.Record.Fields) {
+		return nil, errors.New("gainsight: UpdateGoal: Record.Gsid is required")
 	}
 	in := goalWriteBody{
 		Requests: []goalItem{{
@@ -229,4 +227,14 @@ func (c *Client) UpdateGoal(ctx context.Context, r *UpdateGoalRequest) (*UpdateG
 		return nil, err
 	}
 	return &UpdateGoalResponse{RequestID: id, Record: out.Record, UpdatedGoals: out.UpdatedGoals, Properties: out.Properties}, nil
+}
+
+// hasGsid reports whether a record names its Gsid, as a Go field or in
+// Fields.
+func hasGsid(gsid string, fields map[string]any) bool {
+	if gsid != "" {
+		return true
+	}
+	s, _ := fields["Gsid"].(string)
+	return s != ""
 }

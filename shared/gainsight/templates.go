@@ -157,7 +157,7 @@ func (c *Client) UpdateTemplates(ctx context.Context, r *UpdateTemplatesRequest)
 		return nil, errors.New("gainsight: UpdateTemplates: no templates")
 	}
 	for _, t := range r.Requests {
-		if t.Record.Gsid == "" {
+		if !hasGsid(t.Record.Gsid, t.Record.Fields) {
 			return nil, errors.New("gainsight: UpdateTemplates: every Record needs its Gsid")
 		}
 	}
