@@ -169,6 +169,10 @@ func (s *Service) processGroup(ctx context.Context, msgs []*message) {
 			i++
 			continue
 		}
+		if left := s.timeLeft(ctx); left < s.margin() {
+			failRest(msgs[i:], fmt.Errorf("not attempted: %s left before the deadline", left.Round(time.Millisecond)))
+			return
+		}
 		if err := s.checkNames(ctx, m.ev); err != nil {
 			m.outcome, m.err = classify(err), err
 			if m.outcome == retry {
@@ -191,10 +195,6 @@ func (s *Service) processGroup(ctx context.Context, msgs []*message) {
 				break
 			}
 			unit = append(unit, n)
-		}
-		if left := s.timeLeft(ctx); left < s.margin() {
-			failRest(msgs[i:], fmt.Errorf("not attempted: %s left before the deadline", left.Round(time.Millisecond)))
-			return
 		}
 		s.applyUnit(ctx, unit)
 		for _, u := range unit {
