@@ -191,14 +191,18 @@ func (c *Client) do(ctx context.Context, cl call) (string, error) {
 		return "", &TransportError{Endpoint: endpoint, Err: fmt.Errorf("reading reply: %w", err)}
 	}
 	if int64(len(data)) > c.max {
-		e := &APIError{
-			Status:    resp.StatusCode,
-			Message:   fmt.Sprintf("reply body larger than %d bytes", c.max),
-			RequestID: headerRequestID(resp.Header),
-			Endpoint:  endpoint,
-			Err:       ErrResponseTooLarge,
+		if resp.StatusCode == http.StatusTooManyRequests {
+			_, err := c.checkResponse(resp, nil, endpoint, false)
+			return "", err
 		}
-		return "", e
+		return "", &APIError{
+			Status:     resp.StatusCode,
+			Message:    fmt.Sprintf("reply body larger than %d bytes", c.max),
+			RequestID:  headerRequestID(resp.Header),
+			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
+			Endpoint:   endpoint,
+			Err:        ErrResponseTooLarge,
+		}
 	}
 	rep, err := c.checkResponse(resp, data, endpoint, cl.bare)
 	if err != nil {

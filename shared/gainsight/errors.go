@@ -275,6 +275,12 @@ func (c *Client) checkResponse(resp *http.Response, body []byte, endpoint string
 	status := resp.StatusCode
 	var rep reply
 	jsonErr := json.Unmarshal(body, &rep)
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(jsonErr, &typeErr) {
+		// Valid JSON with a member of an unexpected type (say a numeric
+		// message): keep what decoded rather than call it "not JSON".
+		jsonErr = nil
+	}
 	requestID := rep.RequestID
 	if requestID == "" {
 		requestID = headerRequestID(resp.Header)

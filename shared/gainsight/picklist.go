@@ -22,7 +22,8 @@ const (
 // always sent, false included, as in the spec's sample.
 type PicklistRequest struct {
 	// EntityIDs: EntityCompany, relationship type ids, EntityAll, or a mix.
-	EntityIDs []string `json:"entityIds"`
+	// Empty leaves the member out.
+	EntityIDs []string `json:"entityIds,omitempty"`
 	// Active true returns only active picklist values.
 	Active bool `json:"active"`
 	// IncludeMetrics true adds the metrics of each goal type.
