@@ -1,0 +1,75 @@
+// Command apply is the consumer Lambda function (built as bootstrap): it
+// wires the configuration and the clients into an apply.Service and hands
+// its Handle to the Lambda runtime. Everything else lives in shared/apply.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/goalrelay/goalrelay/shared/apply"
+	"github.com/goalrelay/goalrelay/shared/emf"
+	"github.com/goalrelay/goalrelay/shared/gainsight"
+	"github.com/goalrelay/goalrelay/shared/quota"
+	"github.com/goalrelay/goalrelay/shared/secrets"
+	"github.com/goalrelay/goalrelay/shared/state"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	cfg, err := apply.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		fail(log, err)
+	}
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		fail(log, err)
+	}
+	keys, err := secrets.NewAccessKey(secretsmanager.NewFromConfig(awsCfg), cfg.AccessKeySecretID)
+	if err != nil {
+		fail(log, err)
+	}
+	client, err := gainsight.New(gainsight.Options{
+		BaseURL:    cfg.GainsightBaseURL,
+		AccessKey:  keys,
+		HTTPClient: &http.Client{Timeout: cfg.GainsightCallTimeout},
+	})
+	if err != nil {
+		fail(log, err)
+	}
+	db := dynamodb.NewFromConfig(awsCfg)
+	metrics := emf.New(os.Stdout, os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
+	svc := &apply.Service{
+		Gainsight: client,
+		Store:     state.New(db, cfg.StateTable),
+		Quota: quota.New(db, cfg.StateTable, func(o *quota.Options) {
+			o.PerMinute, o.PerDay, o.Window = cfg.CallsPerMinute, cfg.CallsPerDay, cfg.QuotaWindow
+			o.OnWait = func(d time.Duration) { metrics.Add(emf.QuotaWaitMs, float64(d.Milliseconds())) }
+		}),
+		Keys:            keys,
+		DLQ:             sqs.NewFromConfig(awsCfg),
+		DLQURL:          cfg.DLQURL,
+		ExternalIDField: cfg.ExternalIDField,
+		Picklist:        &apply.Picklist{},
+		Metrics:         metrics,
+		Log:             log,
+	}
+	lambda.Start(svc.Handle)
+}
+
+// fail reports an init error and exits, so Lambda reports Runtime.ExitError
+// with the message in the function's log.
+func fail(log *slog.Logger, err error) {
+	log.Error("apply: init failed", slog.String("error", err.Error()))
+	os.Exit(1)
+}
