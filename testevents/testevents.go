@@ -201,7 +201,10 @@ func Generate(now time.Time, root string) (*Set, error) {
 			"WEBHOOK_SECRETS_ID": "goalrelay/webhook-secrets",
 			"PUBLIC_BASE_URL":    "",
 			"MAPPING_FILE":       "",
-			"MAX_BODY_BYTES":     strconv.Itoa(1 << 20),
+			// Effective only where template.yaml declares them: sam local
+			// passes declared variables only.
+			"AWS_ENDPOINT_URL_SQS":             "http://127.0.0.1:5000",
+			"AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:5000",
 		},
 	}
 	var err error

@@ -70,7 +70,7 @@ func (s *Service) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 
 	log := s.logger()
 	attrs := []any{
-		slog.String("source", res.source),
+		slog.String("source", truncate(res.source, 64)),
 		slog.Int("status", code),
 		slog.Int("changes", res.changes),
 		slog.Int("queued", res.queued),
@@ -150,6 +150,12 @@ func (s *Service) process(ctx context.Context, req *events.APIGatewayV2HTTPReque
 		return res
 	}
 	res.queued = len(evs)
+	if log := s.logger(); log.Enabled(ctx, slog.LevelDebug) {
+		for i := range evs {
+			log.DebugContext(ctx, "event queued", slog.String("event_id", evs[i].ID),
+				slog.String("event_type", string(evs[i].Type)), slog.String("source", evs[i].Source))
+		}
+	}
 	return res
 }
 
