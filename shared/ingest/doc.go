@@ -11,6 +11,16 @@
 // retries. Nothing from a rejected request reaches the queue.
 //
 // It logs one JSON line per request (through the logger it is given) with
-// the request id, source, status and counts; never a secret, a signature
+// the request id, source, status and counts, and at debug level one line per
+// queued event (event_id, event_type, source); never a secret, a signature
 // or a body.
+//
+// ConfigFromEnv reads the function's environment (QUEUE_URL,
+// WEBHOOK_SECRETS_ID, PUBLIC_BASE_URL, MAPPING_FILE, MAX_BODY_BYTES) and
+// DefaultAdapters builds the five sources, so that functions/ingest only
+// wires. This package composes the adapters and the mapping; it builds no
+// AWS client and makes no call of its own (the queue and the secret store
+// come in as interfaces; packages queue and secrets are imported for their
+// errors only) and imports nothing from Gainsight. Subpackage ingesttest sets up the
+// AWS side on moto_server for integration tests.
 package ingest
