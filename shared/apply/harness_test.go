@@ -46,6 +46,9 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	moto.Close()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 	os.Exit(code)
 }
 
