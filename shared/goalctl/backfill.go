@@ -1,0 +1,571 @@
+package goalctl
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/goalrelay/goalrelay/events"
+	"github.com/goalrelay/goalrelay/shared/mapping"
+	"github.com/goalrelay/goalrelay/shared/queue"
+	"github.com/goalrelay/goalrelay/shared/salesforce"
+	"github.com/goalrelay/goalrelay/shared/webhook"
+)
+
+// CallsPerNewGoal is what applying one event for a goal goalrelay has not
+// seen costs in Gainsight calls: a fetch on the external-id field (to find
+// a goal made before) and the create. An event for a known goal costs one
+// update.
+const CallsPerNewGoal = 2
+
+// maxJSONLine bounds one line of a JSON-lines export.
+const maxJSONLine = 4 << 20
+
+type backfillFlags struct {
+	file        string
+	format      string
+	source      string
+	object      string
+	account     string
+	queueURL    string
+	mappingFile string
+	idField     string
+	timeField   string
+	perMinute   int
+	perDay      int
+	dryRun      bool
+	skipInvalid bool
+	noProgress  bool
+}
+
+func newBackfillCommand(a *app) *cobra.Command {
+	f := &backfillFlags{}
+	cmd := &cobra.Command{
+		Use:   "backfill --file EXPORT --source SOURCE --object OBJECT --account ID --queue-url URL",
+		Short: "Queue an export of CRM records as goal events, mapped like webhooks",
+		Long: `Backfill reads an export of CRM records, a CSV file with a header row or
+JSON lines (one object per line; chosen by the file's extension or
+--format), turns every record into a full-record change of --source and
+--object, maps it with the same mapping as the webhooks (the shipped
+defaults, or --mapping FILE as MAPPING_FILE would), and queues the events on
+the events queue in batches, with a progress bar.
+
+Column names must be the names the mapping reads (HubSpot internal property
+names such as dealname and dealstage, Salesforce API names, ...); give
+--mapping to map an export's own column names. Empty CSV cells are left out.
+
+Each event is like the adapter's: source hubspot/portal/<account>,
+salesforce/org/<org id>, dynamics/org/<org id>, pipedrive/company/<id>;
+subject the record id (--id-field, default hs_object_id / Id /
+<object>id / id); time the record's modified date (--time-field, default
+hs_lastmodifieddate / SystemModstamp / LastModifiedDate / modifiedon /
+update_time ...), else now; id "<source system>:backfill:<account>:<object>:
+<record id>:<hash of the record>", stable for an unchanged record, so
+running the same export twice applies nothing twice.
+
+Before queueing it prints an ETA for applying the events in Gainsight at
+--calls-per-minute (the apply function's budget): a goal Gainsight does not
+have yet costs 2 calls (fetch + create), a known one 1.
+
+Records that cannot be mapped stop the backfill before anything is queued,
+unless --skip-invalid. --dry-run prints the events as JSON lines instead.`,
+		Example: `  goalctl backfill --file deals.csv --source hubspot --object deal --account 62515 --queue-url "$QUEUE_URL"
+  goalctl backfill --file opps.jsonl --source salesforce --object Opportunity --account 00D000000000062EAA \
+      --mapping mapping.yaml --time-field LastModifiedDate --dry-run | head`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runBackfill(cmd.Context(), a, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.file, "file", "", "export to read: .csv or .jsonl/.ndjson (- for stdin with --format) (required)")
+	fl.StringVar(&f.format, "format", "", "csv or jsonl (default: from the file extension)")
+	fl.StringVar(&f.source, "source", "", "CRM: hubspot, salesforce, dynamics, pipedrive, or a source of --mapping (required)")
+	fl.StringVar(&f.object, "object", "", "CRM object as the mapping names it: deal, Opportunity, opportunity, ... (required)")
+	fl.StringVar(&f.account, "account", "", "CRM account: HubSpot portal id, Salesforce or Dynamics organization id, Pipedrive company id (required)")
+	fl.StringVar(&f.queueURL, "queue-url", "", "URL of the events queue (required unless --dry-run)")
+	fl.StringVar(&f.mappingFile, "mapping", "", "mapping file (default: the shipped mapping)")
+	fl.StringVar(&f.idField, "id-field", "", "column holding the record id (default: a usual one for the source)")
+	fl.StringVar(&f.timeField, "time-field", "", "column holding the last-modified time (default: a usual one for the source, else now)")
+	fl.IntVar(&f.perMinute, "calls-per-minute", 90, "Gainsight calls per minute the apply function may make, for the ETA")
+	fl.IntVar(&f.perDay, "calls-per-day", 45000, "Gainsight calls per day the apply function may make, for the ETA")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the events as JSON lines; queue nothing")
+	fl.BoolVar(&f.skipInvalid, "skip-invalid", false, "report records that cannot be mapped and queue the rest")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar")
+	for _, name := range []string{"file", "source", "object", "account"} {
+		_ = cmd.MarkFlagRequired(name)
+	}
+	return cmd
+}
+
+// sourcePrefix is the CloudEvents source before the account, as the
+// adapters write it.
+var sourcePrefix = map[string]string{
+	"hubspot":    "hubspot/portal/",
+	"salesforce": "salesforce/org/",
+	"dynamics":   "dynamics/org/",
+	"pipedrive":  "pipedrive/company/",
+}
+
+func idCandidates(source, object string) []string {
+	switch source {
+	case "hubspot":
+		return []string{"hs_object_id", "Record ID", "id"}
+	case "salesforce":
+		return []string{"Id", "ID", "id"}
+	case "dynamics":
+		return []string{strings.ToLower(object) + "id", "id", "Id"}
+	case "pipedrive":
+		return []string{"id", "ID"}
+	}
+	return []string{"id", "Id", "ID", "recordId", "Record ID"}
+}
+
+func timeCandidates(source string) []string {
+	common := []string{"updatedAt", "updated_at", "modifiedAt", "modified_at", "lastModified", "last_modified"}
+	switch source {
+	case "hubspot":
+		return append([]string{"hs_lastmodifieddate", "Last Modified Date", "lastmodifieddate"}, common...)
+	case "salesforce":
+		return append([]string{"SystemModstamp", "LastModifiedDate"}, common...)
+	case "dynamics":
+		return append([]string{"modifiedon"}, common...)
+	case "pipedrive":
+		return append([]string{"update_time"}, common...)
+	}
+	return common
+}
+
+// record is one row of the export.
+type record struct {
+	line   int
+	fields map[string]any
+}
+
+// recordError is a record that cannot become an event.
+type recordError struct {
+	line int
+	err  error
+}
+
+func runBackfill(ctx context.Context, a *app, f *backfillFlags) error {
+	if !f.dryRun && f.queueURL == "" {
+		return usageErrorf("--queue-url is required (or use --dry-run)")
+	}
+	if f.perMinute < 1 || f.perDay < 1 {
+		return usageErrorf("--calls-per-minute and --calls-per-day must be at least 1")
+	}
+	format := f.format
+	if format == "" {
+		switch strings.ToLower(filepath.Ext(f.file)) {
+		case ".csv":
+			format = "csv"
+		case ".jsonl", ".ndjson", ".json":
+			format = "jsonl"
+		default:
+			return usageErrorf("cannot tell the format of %q: use --format csv or jsonl", f.file)
+		}
+	}
+	if format != "csv" && format != "jsonl" {
+		return usageErrorf("invalid --format %q: use csv or jsonl", format)
+	}
+	mapper := mapping.Default()
+	if f.mappingFile != "" {
+		m, err := mapping.Load(f.mappingFile)
+		if err != nil {
+			return fmt.Errorf("mapping: %w", err)
+		}
+		mapper = m
+	}
+	if !contains(mapper.Sources(), f.source) {
+		return usageErrorf("the mapping has no source %q (it maps %s)", f.source, strings.Join(mapper.Sources(), ", "))
+	}
+	src, err := eventSource(f.source, f.account)
+	if err != nil {
+		return err
+	}
+
+	var in io.Reader
+	if f.file == "-" {
+		in = a.env.Stdin
+	} else {
+		file, err := os.Open(f.file)
+		if err != nil {
+			return fmt.Errorf("open export: %w", err)
+		}
+		defer file.Close()
+		in = file
+	}
+	var recs []record
+	if format == "csv" {
+		recs, err = readCSV(in)
+	} else {
+		recs, err = readJSONL(in)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", f.file, err)
+	}
+
+	now := a.env.Now().UTC()
+	var evs []events.Event
+	var bad []recordError
+	ignored := 0
+	for _, r := range recs {
+		ch, err := f.change(r, src, now)
+		if err != nil {
+			bad = append(bad, recordError{r.line, err})
+			continue
+		}
+		out, err := mapper.Map(ch)
+		if err != nil {
+			bad = append(bad, recordError{r.line, err})
+			continue
+		}
+		if len(out) == 0 {
+			ignored++
+		}
+		evs = append(evs, out...)
+	}
+	stderr := a.env.Stderr
+	unit := "line"
+	if format == "csv" {
+		unit = "row"
+	}
+	for i, b := range bad {
+		if i == 20 {
+			fmt.Fprintf(stderr, "... and %d more\n", len(bad)-i)
+			break
+		}
+		fmt.Fprintf(stderr, "%s %d: %v\n", unit, b.line, b.err)
+	}
+	fmt.Fprintf(stderr, "%d record(s) read: %d event(s), %d ignored by the mapping, %d invalid\n", len(recs), len(evs), ignored, len(bad))
+	if len(bad) > 0 && !f.skipInvalid {
+		return fmt.Errorf("%d record(s) cannot be mapped; fix them, or queue the rest with --skip-invalid", len(bad))
+	}
+	fmt.Fprintln(stderr, etaLine(len(evs), f.perMinute, f.perDay))
+
+	if f.dryRun {
+		enc := json.NewEncoder(a.env.Stdout)
+		enc.SetEscapeHTML(false)
+		for i := range evs {
+			if err := enc.Encode(&evs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	cfg, err := a.awsConfig(ctx)
+	if err != nil {
+		return err
+	}
+	pub := queue.NewPublisher(sqs.NewFromConfig(cfg), f.queueURL)
+	bar := progressbar.NewOptions(len(evs),
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetDescription("queueing"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetVisibility(a.showProgress(f.noProgress)),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }),
+	)
+	queued := 0
+	for start := 0; start < len(evs); start += queue.MaxBatchEntries {
+		end := min(start+queue.MaxBatchEntries, len(evs))
+		if err := pub.Publish(ctx, evs[start:end]); err != nil {
+			var pe *queue.PublishError
+			if errors.As(err, &pe) {
+				queued += (end - start) - len(pe.NotSent)
+			}
+			_ = bar.Exit()
+			fmt.Fprintf(stderr, "\nqueued %d of %d event(s)\n", queued, len(evs))
+			if queued > 0 {
+				return partialErrorf("backfill stopped after %d of %d event(s): %w", queued, len(evs), err)
+			}
+			return fmt.Errorf("backfill: %w", err)
+		}
+		queued += end - start
+		_ = bar.Add(end - start)
+	}
+	_ = bar.Finish()
+	fmt.Fprintf(a.env.Stdout, "queued %d event(s) on %s\n", queued, f.queueURL)
+	return nil
+}
+
+func (a *app) showProgress(off bool) bool {
+	if off {
+		return false
+	}
+	if a.env.Progress != nil {
+		return *a.env.Progress
+	}
+	if f, ok := a.env.Stderr.(*os.File); ok {
+		return term.IsTerminal(int(f.Fd()))
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// eventSource is the CloudEvents source of the backfilled events.
+func eventSource(source, account string) (string, error) {
+	account = strings.TrimSpace(account)
+	if account == "" || strings.ContainsAny(account, "/: \t") {
+		return "", usageErrorf("invalid --account %q: the CRM account id, without '/', ':' or spaces", account)
+	}
+	switch source {
+	case "salesforce":
+		org, err := salesforce.NormalizeID(account)
+		if err != nil {
+			return "", usageErrorf("invalid --account for salesforce: want the 15- or 18-character organization id")
+		}
+		account = org
+	case "dynamics":
+		account = strings.ToLower(account)
+	}
+	if p, ok := sourcePrefix[source]; ok {
+		return p + account, nil
+	}
+	return source + "/" + account, nil
+}
+
+// change turns one record into the full-record change the CRM's adapter
+// would give for it.
+func (f *backfillFlags) change(r record, src string, now time.Time) (webhook.Change, error) {
+	idNames := idCandidates(f.source, f.object)
+	if f.idField != "" {
+		idNames = []string{f.idField}
+	}
+	rid := ""
+	for _, n := range idNames {
+		if s, ok := scalarText(r.fields[n]); ok && s != "" {
+			rid = s
+			break
+		}
+	}
+	if rid == "" {
+		return webhook.Change{}, fmt.Errorf("no record id (looked for %s)", strings.Join(idNames, ", "))
+	}
+	at := now
+	timeNames := timeCandidates(f.source)
+	if f.timeField != "" {
+		timeNames = []string{f.timeField}
+	}
+	for _, n := range timeNames {
+		v, ok := r.fields[n]
+		if !ok || v == nil {
+			continue
+		}
+		t, err := parseTime(v)
+		if err != nil {
+			return webhook.Change{}, fmt.Errorf("record %s: %s is not a time", rid, n)
+		}
+		at = t
+		break
+	}
+	fields := r.fields
+	if f.source == "hubspot" {
+		// A HubSpot record carries hs_object_id; the mapping reads it as
+		// "this is the full record".
+		if _, ok := fields["hs_object_id"]; !ok {
+			fields["hs_object_id"] = rid
+		}
+	}
+	b, err := json.Marshal(fields) // map keys sorted: a stable hash
+	if err != nil {
+		return webhook.Change{}, fmt.Errorf("record %s: %w", rid, err)
+	}
+	sum := sha256.Sum256(b)
+	system, account, _ := strings.Cut(src, "/")
+	if i := strings.LastIndexByte(src, '/'); i >= 0 {
+		account = src[i+1:]
+	}
+	return webhook.Change{
+		ID:         system + ":backfill:" + account + ":" + f.object + ":" + rid + ":" + hex.EncodeToString(sum[:8]),
+		Source:     src,
+		Object:     f.object,
+		RecordID:   rid,
+		Op:         webhook.OpUpsert,
+		OccurredAt: at.UTC(),
+		Fields:     fields,
+	}, nil
+}
+
+func scalarText(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return strings.TrimSpace(v), true
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+			return strconv.FormatInt(int64(v), 10), true
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	case json.Number:
+		return v.String(), true
+	}
+	return "", false
+}
+
+var (
+	wcfDate    = regexp.MustCompile(`^/Date\((-?\d+)([+-]\d{4})?\)/$`)
+	timeLayout = []string{
+		time.RFC3339Nano,
+		"2006-01-02T15:04:05.000-0700", // Salesforce data export
+		"2006-01-02T15:04:05-0700",
+		"2006-01-02T15:04:05",
+		"2006-01-02 15:04:05",
+		"2006-01-02 15:04",
+		"2006-01-02",
+	}
+)
+
+// parseTime reads the usual export time shapes: RFC 3339, Salesforce's
+// +0000 offsets, "YYYY-MM-DD hh:mm:ss" (UTC), a date, epoch seconds or
+// milliseconds, and Dataverse's /Date(ms)/.
+func parseTime(v any) (time.Time, error) {
+	epoch := func(f float64) time.Time {
+		if math.Abs(f) >= 1e11 {
+			return time.UnixMilli(int64(f)).UTC()
+		}
+		return time.Unix(int64(f), 0).UTC()
+	}
+	switch v := v.(type) {
+	case float64:
+		return epoch(v), nil
+	case string:
+		s := strings.TrimSpace(v)
+		if m := wcfDate.FindStringSubmatch(s); m != nil {
+			ms, err := strconv.ParseInt(m[1], 10, 64)
+			if err != nil {
+				return time.Time{}, err
+			}
+			return time.UnixMilli(ms).UTC(), nil
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "-:") {
+			return epoch(f), nil
+		}
+		for _, l := range timeLayout {
+			if t, err := time.Parse(l, s); err == nil {
+				return t.UTC(), nil
+			}
+		}
+	}
+	return time.Time{}, errors.New("not a time")
+}
+
+// readCSV reads a CSV export with a header row; empty cells are left out.
+func readCSV(r io.Reader) ([]record, error) {
+	cr := csv.NewReader(bufio.NewReader(r))
+	cr.ReuseRecord = false
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("empty file: want a header row")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	}
+	seen := map[string]bool{}
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		header[i] = h
+		if h == "" {
+			return nil, fmt.Errorf("header column %d has no name", i+1)
+		}
+		if seen[h] {
+			return nil, fmt.Errorf("header names column %q twice", h)
+		}
+		seen[h] = true
+	}
+	var out []record
+	for {
+		row, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		line, _ := cr.FieldPos(0)
+		fields := make(map[string]any, len(row))
+		for i, v := range row {
+			if v != "" {
+				fields[header[i]] = v
+			}
+		}
+		out = append(out, record{line: line, fields: fields})
+	}
+}
+
+// readJSONL reads one JSON object per line; blank lines are skipped.
+func readJSONL(r io.Reader) ([]record, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), maxJSONLine)
+	var out []record
+	for line := 1; sc.Scan(); line++ {
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		var fields map[string]any
+		if err := json.Unmarshal(b, &fields); err != nil || fields == nil {
+			return nil, fmt.Errorf("line %d: not a JSON object", line)
+		}
+		out = append(out, record{line: line, fields: fields})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// etaLine estimates how long the apply function needs for n events at the
+// limiter's budget, without other traffic on the tenant.
+func etaLine(n, perMinute, perDay int) string {
+	if n == 0 {
+		return "nothing to apply"
+	}
+	worst := applyTime(n*CallsPerNewGoal, perMinute, perDay)
+	best := applyTime(n, perMinute, perDay)
+	return fmt.Sprintf("ETA in Gainsight at %d calls/minute (%d/day): about %s if every goal is new (%d calls each: fetch + create), %s if they all exist (1 call each)",
+		perMinute, perDay, worst, CallsPerNewGoal, best)
+}
+
+// applyTime is how long calls take at perMinute, when at most perDay fit
+// in a day.
+func applyTime(calls, perMinute, perDay int) time.Duration {
+	days := (calls - 1) / perDay
+	rest := calls - days*perDay
+	d := time.Duration(days)*24*time.Hour + time.Duration(math.Ceil(float64(rest)*60/float64(perMinute)))*time.Second
+	return d
+}

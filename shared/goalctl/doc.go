@@ -1,0 +1,25 @@
+// Package goalctl is the operator CLI of goalrelay: the cobra command tree
+// behind cmd/goalctl, kept here so that tests run it in-process with
+// arguments, buffers and fakes.
+//
+//	goalctl send SOURCE --url URL          sign and send a sample webhook
+//	goalctl goals fetch [--where ...]      query goals in Gainsight
+//	goalctl dlq list --dlq-url URL         what is in the DLQ and why
+//	goalctl dlq redrive --dlq-url --queue-url   move it back
+//	goalctl backfill --file export.csv ... queue a CRM export as events
+//	goalctl quota --table STATE_TABLE      what is left of the minute and day
+//
+// Run executes one command line and returns its exit code (ExitOK,
+// ExitFailure, ExitUsage, ExitPartial, ExitInterrupted); cmd/goalctl only
+// wires os.Args, the standard streams and a signal context to it.
+//
+// AWS clients come from the SDK's own configuration chain (--region,
+// --profile, AWS_REGION, AWS_ENDPOINT_URL_SQS, ...): there are no custom
+// endpoint flags. Secrets (webhook secrets, the Gainsight access key) are
+// read from files, flags or the environment and never printed, not even in
+// errors.
+//
+// The package uses the shared packages (adapters' signing helpers, mapping,
+// queue, gainsight, quota) and the AWS SDK; nothing imports it but
+// cmd/goalctl.
+package goalctl
