@@ -66,7 +66,7 @@ func newDLQCommand(a *app) *cobra.Command {
 		Long: `The apply function sends an event it can never apply (a Gainsight validation
 error, an unknown status or company) to the FIFO DLQ, with the reason as
 message attributes. List them, fix the cause, then redrive them.`,
-		Args: cobra.NoArgs,
+		Args: groupArgs,
 		RunE: groupRunE,
 	}
 	dlq.AddCommand(newDLQListCommand(a), newDLQRedriveCommand(a))

@@ -39,7 +39,7 @@ func newGoalsCommand(a *app) *cobra.Command {
 	goals := &cobra.Command{
 		Use:   "goals",
 		Short: "Work with goals in Gainsight",
-		Args:  cobra.NoArgs,
+		Args:  groupArgs,
 		RunE:  groupRunE,
 	}
 	f := &goalsFlags{}

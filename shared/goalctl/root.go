@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -169,7 +170,7 @@ func NewRootCommand(env *Env) *cobra.Command {
   goalctl quota --table goalrelay-state`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args:          cobra.NoArgs,
+		Args:          groupArgs,
 		RunE:          groupRunE,
 	}
 	root.SetIn(a.env.Stdin)
@@ -190,6 +191,19 @@ func NewRootCommand(env *Env) *cobra.Command {
 	)
 	markRunErrors(root)
 	return root
+}
+
+// groupArgs refuses arguments to a command that only groups
+// subcommands: they are a mistyped subcommand.
+func groupArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return &UsageError{Err: errors.New(msg)}
 }
 
 // groupRunE is the RunE of a command that only groups subcommands.

@@ -328,8 +328,9 @@ func sampleBody(source string, o sampleOptions) ([]byte, error) {
 		rid, portal := orDefault(o.recordID, "901"), orDefault(o.account, "62515")
 		if o.signature == "v2" {
 			return json.Marshal(map[string]any{
-				"id":       rid,
-				"portalId": jsonID(portal),
+				"id":         rid,
+				"portalId":   jsonID(portal),
+				"objectType": "deal",
 				"properties": map[string]any{
 					"hs_object_id":        rid,
 					"dealname":            "Reach 80% seat adoption",
