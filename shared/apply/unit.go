@@ -94,16 +94,18 @@ type work struct {
 
 // finish ends the claims of msgs after err: retryable errors release the
 // claim so that the redelivery can claim it at once (a create whose outcome
-// is unknown is remembered on the goal record by MarkCreating instead);
-// permanent ones complete it (the event is in the DLQ and must not be
-// applied by a later duplicate delivery).
+// is unknown is remembered on the goal record by MarkCreating instead).
+// Permanent ones release it too: the event goes to the DLQ, and when an
+// operator has fixed the cause a redrive must apply it, not find it
+// complete and drop it as a duplicate (a duplicate delivery meanwhile
+// fails the same way and is dead-lettered again).
 func (s *Service) finish(ctx context.Context, msgs []*message, err error) {
 	o := classify(err)
 	for _, m := range msgs {
 		m.err = err
 		switch o {
-		case retry:
-			m.outcome = retry
+		case retry, permanent:
+			m.outcome = o
 			if m.claim != nil {
 				_ = s.Store.Release(ctx, *m.claim)
 			}
