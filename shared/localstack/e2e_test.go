@@ -1,0 +1,435 @@
+package localstack_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	goalevents "github.com/goalrelay/goalrelay/events"
+	"github.com/goalrelay/goalrelay/shared/apply"
+	"github.com/goalrelay/goalrelay/shared/ingest"
+	"github.com/goalrelay/goalrelay/shared/localstack"
+	"github.com/goalrelay/goalrelay/shared/mapping"
+	"github.com/goalrelay/goalrelay/shared/queue"
+	"github.com/goalrelay/goalrelay/shared/standardwebhooks"
+	"github.com/goalrelay/goalrelay/testevents"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// capture is an ingest.Publisher that keeps what would be queued.
+type capture struct{ evs []goalevents.Event }
+
+func (c *capture) Publish(_ context.Context, evs []goalevents.Event) error {
+	c.evs = append(c.evs, evs...)
+	return nil
+}
+
+// expectedEvents runs the ingest service in-process over f (same adapters,
+// test secrets and default mapping as the function) and returns the events
+// it would queue.
+func expectedEvents(t *testing.T, f testevents.File, now time.Time) []goalevents.Event {
+	t.Helper()
+	c := &capture{}
+	svc := &ingest.Service{Adapters: ingest.DefaultAdapters(), Secrets: testevents.NewSecrets(), Mapper: mapping.Default(),
+		Publisher: c, Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler)}
+	req, err := f.Request()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := svc.Handle(t.Context(), req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: in-process ingest: %v %d %s", f.File, err, resp.StatusCode, resp.Body)
+	}
+	return c.evs
+}
+
+// TestEndToEnd runs every testevents webhook through the local stack:
+// the front, the ingest bootstrap under aws-lambda-rie, the FIFO queue on
+// moto_server, the local event source mapping, the apply bootstrap and the
+// Gainsight simulator; then a permanent Gainsight error, the DLQ and a
+// redrive.
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds both bootstraps and runs moto_server, aws-lambda-rie and the simulator")
+	}
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	logs := &syncBuffer{}
+	st, err := localstack.Start(ctx, localstack.Options{Output: logs, Root: "../.."})
+	if err != nil {
+		t.Fatalf("start: %v\n%s", err, logs)
+	}
+	defer st.Close()
+	defer func() {
+		if t.Failed() {
+			t.Logf("stack output:\n%s", logs)
+		}
+	}()
+	t.Logf("stack up in %s", time.Since(began).Round(time.Millisecond))
+
+	now := time.Now()
+	set, err := testevents.Generate(now, "../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("invalid webhooks are refused and queue nothing", func(t *testing.T) {
+		goalsBefore := len(st.Simulator.Goals())
+		n := 0
+		for _, f := range set.Ingest() {
+			if f.Status == http.StatusOK {
+				continue
+			}
+			n++
+			rep, err := st.Send(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Status != f.Status {
+				t.Errorf("%s: status %d, want %d: %s", f.File, rep.Status, f.Status, rep.Body)
+			}
+			if d, err := st.QueueDepth(ctx, st.QueueURL); err != nil || d.Total() != 0 {
+				t.Errorf("%s: queue depth %+v (%v), want 0", f.File, d, err)
+			}
+		}
+		if n == 0 {
+			t.Fatal("testevents has no invalid webhook")
+		}
+		time.Sleep(500 * time.Millisecond) // a poll or two
+		if esm := st.ESM(); esm.Received != 0 {
+			t.Errorf("the event source mapping received %d messages after invalid webhooks only", esm.Received)
+		}
+		if got := len(st.Simulator.Goals()); got != goalsBefore {
+			t.Errorf("%d goals after invalid webhooks, want %d", got, goalsBefore)
+		}
+		t.Logf("%d invalid webhooks refused", n)
+	})
+
+	// Valid webhooks: every event they queue must end as a goal, or in the
+	// DLQ with the reason the apply function recorded.
+	// dlqBefore is the DLQ depth after the valid webhooks; deadOnly the
+	// number of records that are in the DLQ without any goal.
+	var dlqBefore, deadOnly int
+	t.Run("valid webhooks end as goals", func(t *testing.T) {
+		byKey := map[string][]goalevents.Event{}
+		sources := map[string][]string{} // record key -> files
+		queued := 0
+		for _, f := range set.Ingest() {
+			if f.Status != http.StatusOK {
+				continue
+			}
+			evs := expectedEvents(t, f, now)
+			if len(evs) != f.Queued {
+				t.Errorf("%s: in-process ingest queues %d events, the manifest says %d", f.File, len(evs), f.Queued)
+			}
+			rep, err := st.Send(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Status != f.Status {
+				t.Errorf("%s: status %d, want %d: %s", f.File, rep.Status, f.Status, rep.Body)
+			}
+			if f.Source != "salesforce" {
+				var body struct{ Queued int }
+				if err := json.Unmarshal([]byte(rep.Body), &body); err != nil || body.Queued != f.Queued {
+					t.Errorf("%s: answer %s, want queued %d", f.File, rep.Body, f.Queued)
+				}
+			} else if !strings.Contains(rep.Body, "<Ack>true</Ack>") {
+				t.Errorf("%s: not the SOAP Ack: %s", f.File, rep.Body)
+			}
+			queued += f.Queued
+			for _, ev := range evs {
+				byKey[ev.RecordKey()] = append(byKey[ev.RecordKey()], ev)
+				sources[ev.RecordKey()] = append(sources[ev.RecordKey()], f.File)
+			}
+		}
+		if err := st.WaitDrained(ctx, 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		dlq, err := st.Peek(ctx, st.DLQURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dlqBefore = dlqDepth(t, ctx, st)
+		if len(dlq) > dlqBefore {
+			t.Errorf("peeked %d DLQ messages, depth %d", len(dlq), dlqBefore)
+		}
+		// By event id and by group: a FIFO queue cannot be read in full
+		// without consuming it (a group stays locked while one of its
+		// messages is held), but Peek sees the head of every group, and a
+		// dead-lettered message keeps its group, the record key.
+		inDLQ := map[string]localstack.Message{}
+		groupInDLQ := map[string]localstack.Message{}
+		for _, m := range dlq {
+			inDLQ[m.Attributes[apply.AttrEventID]] = m
+			groupInDLQ[m.GroupID] = m
+		}
+
+		goals, dead := 0, 0
+		deadOnly = 0
+		keys := make([]string, 0, len(byKey))
+		for k := range byKey {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		known := map[string]bool{}
+		for _, k := range keys {
+			evs := byKey[k]
+			sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
+			var dm *localstack.Message
+			if m, ok := groupInDLQ[queue.FIFOID(k)]; ok {
+				dm = &m
+			}
+			for _, ev := range evs {
+				known[ev.ID] = true
+				if m, ok := inDLQ[ev.ID]; ok {
+					dm = &m
+				}
+			}
+			g, found := st.Simulator.GoalByExternalID(k)
+			if dm != nil {
+				dead++
+				for _, a := range []string{apply.AttrErrorCode, apply.AttrErrorMessage, apply.AttrEventType, apply.AttrSource, apply.AttrOriginalMsgID} {
+					if dm.Attributes[a] == "" {
+						t.Errorf("%s (%v): DLQ message without %s: %v", k, sources[k], a, dm.Attributes)
+					}
+				}
+				t.Logf("DLQ  %-70s %s: %s", k, dm.Attributes[apply.AttrErrorCode], dm.Attributes[apply.AttrErrorMessage])
+				if !found {
+					deadOnly++
+				}
+			}
+			switch {
+			case found:
+				goals++
+				if g.Field(apply.DefaultExternalIDField) != k {
+					t.Errorf("%s: external id field %q", k, g.Field(apply.DefaultExternalIDField))
+				}
+				t.Logf("goal %-70s %q %s %s", k, g.Name, g.StatusName, g.Gsid)
+				if dm != nil {
+					// Some of its events were applied, another was refused
+					// (the batches depend on timing): values may be either.
+					break
+				}
+				// The latest value of each field wins (apply merges and skips stale events).
+				var name, status string
+				for _, ev := range evs {
+					if v, ok := ev.Data.Fields["Name"].(string); ok && v != "" {
+						name = v
+					}
+					if v, ok := ev.Data.Fields["StatusName"].(string); ok && v != "" {
+						status = v
+					}
+				}
+				if name != "" && g.Name != name {
+					t.Errorf("%s: goal name %q, want %q", k, g.Name, name)
+				}
+				if status != "" && !strings.EqualFold(g.StatusName, status) {
+					t.Errorf("%s: goal status %q, want %q", k, g.StatusName, status)
+				}
+			case dm != nil:
+			case evs[len(evs)-1].Type == goalevents.GoalDeleted:
+				t.Logf("del  %-70s (no goal)", k)
+			default:
+				t.Errorf("%s (%v): no goal with this external id, and none of its events is in the DLQ", k, sources[k])
+			}
+		}
+		for id := range inDLQ {
+			if !known[id] {
+				t.Errorf("DLQ holds event %q that no webhook queued", id)
+			}
+		}
+		// A full record with a company must become a goal. (With the shipped
+		// mapping, most testevents lack a company name: those records are
+		// dead-lettered with CANNOT_CREATE, as checked above.)
+		if goals < 2 {
+			t.Errorf("only %d goals", goals)
+		}
+		for _, file := range []string{"dynamics-create.json"} {
+			ok := false
+			for k, files := range sources {
+				if slices.Contains(files, file) {
+					_, found := st.Simulator.GoalByExternalID(k)
+					ok = ok || found
+				}
+			}
+			if !ok {
+				t.Errorf("%s: no goal", file)
+			}
+		}
+		if got := len(st.NewGoals()); got != goals {
+			t.Errorf("%d new goals in the simulator, %d expected", got, goals)
+		}
+		esm := st.ESM()
+		t.Logf("%d events queued, %d records: %d goals, %d in the DLQ; ESM received %d, deleted %d, failed %d, invoke errors %d",
+			queued, len(keys), goals, dead, esm.Received, esm.Deleted, esm.Failed, esm.InvokeErrors)
+		if esm.InvokeErrors > 0 {
+			t.Errorf("failed apply invocations: %s", esm.LastInvokeError)
+		}
+	})
+
+	t.Run("a permanent Gainsight error goes to the DLQ and a redrive brings it back", func(t *testing.T) {
+		const company = "Redrive Test Co"
+		const extID = "e2e-redrive-1"
+		body := fmt.Sprintf(`{"specversion":"1.0","id":"e2e-redrive-event-1","source":"generic/e2e","type":"goal.upserted",`+
+			`"subject":"%s","time":%q,"data":{"externalId":"%s","fields":{"Name":"Redriven goal","StatusName":"On Track",`+
+			`"GoalTypeName":"Default","EntityType":"COMPANY","CompanyName":%q,"DueDate":"2026-12-31"}}}`,
+			extID, time.Now().UTC().Format(time.RFC3339), extID, company)
+		h, err := standardwebhooks.SignedHeaders(testevents.GenericSecret, "msg_e2e_redrive_1", time.Now(), []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, st.FrontURL+"/webhooks/generic", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		if err := st.WaitDrained(ctx, 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		dlq, err := st.Peek(ctx, st.DLQURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dm *localstack.Message
+		for i := range dlq {
+			if dlq[i].Attributes[apply.AttrEventID] == "e2e-redrive-event-1" {
+				dm = &dlq[i]
+			}
+		}
+		if dm == nil {
+			t.Fatalf("the event is not in the DLQ (%d messages there)", len(dlq))
+		}
+		t.Logf("in the DLQ: %s: %s", dm.Attributes[apply.AttrErrorCode], dm.Attributes[apply.AttrErrorMessage])
+		if dm.Attributes[apply.AttrErrorCode] == "" || dm.Attributes[apply.AttrSource] != "generic/e2e" ||
+			dm.Attributes[apply.AttrEventType] != string(goalevents.GoalUpserted) {
+			t.Errorf("reason attributes: %v", dm.Attributes)
+		}
+		if _, found := st.Simulator.GoalByExternalID("generic/e2e:" + extID); found {
+			t.Fatal("the goal exists although its company does not")
+		}
+		total := dlqDepth(t, ctx, st)
+		if total != dlqBefore+1 {
+			t.Errorf("%d messages in the DLQ, want %d", total, dlqBefore+1)
+		}
+
+		// Fix the cause, then redrive everything, as an operator would.
+		companyID := st.Simulator.AddCompany(company)
+		moved := redrive(t, ctx, st, total)
+		if moved != total {
+			t.Errorf("redrive moved %d messages, want %d", moved, total)
+		}
+		if err := st.WaitDrained(ctx, 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		g, found := st.Simulator.GoalByExternalID("generic/e2e:" + extID)
+		if !found {
+			t.Fatal("the redriven event was not applied")
+		}
+		if g.Name != "Redriven goal" || g.CompanyID != companyID || g.StatusName != "On Track" {
+			t.Errorf("goal %q %q company %s, want company %s", g.Name, g.StatusName, g.CompanyID, companyID)
+		}
+		// The others still cannot be applied and come back to the DLQ, except
+		// those a newer event of their record has overtaken meanwhile
+		// (acknowledged as stale).
+		if after := dlqDepth(t, ctx, st); after > dlqBefore || after < deadOnly {
+			t.Errorf("%d messages in the DLQ after the redrive, want %d..%d", after, deadOnly, dlqBefore)
+		} else {
+			t.Logf("%d messages back in the DLQ after the redrive (%d before)", after, dlqBefore)
+		}
+	})
+	t.Logf("end to end in %s", time.Since(began).Round(time.Millisecond))
+}
+
+// dlqDepth is the number of messages in the DLQ. (A FIFO queue cannot be
+// read in full without consuming it: Peek may see fewer.)
+func dlqDepth(t *testing.T, ctx context.Context, st *localstack.Stack) int {
+	t.Helper()
+	d, err := st.QueueDepth(ctx, st.DLQURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Total()
+}
+
+// redrive moves the first limit messages of the DLQ (those there when it
+// starts, as SQS's move task does: messages that fail again come back to the
+// DLQ meanwhile) back to the events queue: receive,
+// send (same body, group and attributes; the DLQ message id as the
+// deduplication id, as SQS's own FIFO redrive does), then delete. It stands
+// in for `goalctl dlq redrive` where moto_server has no StartMessageMoveTask.
+func redrive(t *testing.T, ctx context.Context, st *localstack.Stack, limit int) int {
+	t.Helper()
+	moved := 0
+	for range 100 {
+		if moved >= limit {
+			return moved
+		}
+		r, err := st.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(st.DLQURL), MaxNumberOfMessages: int32(min(10, limit-moved)), VisibilityTimeout: 30,
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+			MessageAttributeNames:       []string{"All"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Messages) == 0 {
+			return moved
+		}
+		for _, m := range r.Messages {
+			if _, err := st.SQS.SendMessage(ctx, &sqs.SendMessageInput{
+				QueueUrl:               aws.String(st.QueueURL),
+				MessageBody:            m.Body,
+				MessageGroupId:         aws.String(m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)]),
+				MessageDeduplicationId: m.MessageId,
+				MessageAttributes:      m.MessageAttributes,
+			}); err != nil {
+				t.Fatalf("redrive: send: %v", err)
+			}
+			if _, err := st.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(st.DLQURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatalf("redrive: delete: %v", err)
+			}
+			moved++
+		}
+	}
+	t.Fatal("redrive: the DLQ does not empty")
+	return moved
+}
