@@ -9,17 +9,17 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/apply"
+	"github.com/goalrelay/goalrelay/shared/goalctl"
 	"github.com/goalrelay/goalrelay/shared/ingest"
 	"github.com/goalrelay/goalrelay/shared/localstack"
 	"github.com/goalrelay/goalrelay/shared/mapping"
@@ -353,9 +353,26 @@ func TestEndToEnd(t *testing.T) {
 
 		// Fix the cause, then redrive everything, as an operator would.
 		companyID := st.Simulator.AddCompany(company)
-		moved := redrive(t, ctx, st, total)
-		if moved != total {
-			t.Errorf("redrive moved %d messages, want %d", moved, total)
+		// `goalctl dlq redrive`, run in-process as a user would run it.
+		// moto_server has no StartMessageMoveTask, so goalctl falls back to
+		// its receive-send move; --max stops it at the messages there now
+		// (those that fail again come back to the DLQ meanwhile).
+		var stdout, stderr bytes.Buffer
+		code := goalctl.Run(ctx, []string{"dlq", "redrive", "--dlq-url", st.DLQURL, "--queue-url", st.QueueURL,
+			"--max", strconv.Itoa(total), "-o", "json"}, &goalctl.Env{
+			Stdout: &stdout, Stderr: &stderr,
+			AWSConfig: func(context.Context, goalctl.AWSOptions) (aws.Config, error) { return st.AWS, nil },
+		})
+		if code != goalctl.ExitOK {
+			t.Fatalf("goalctl dlq redrive: exit %d\n%s%s", code, stdout.String(), stderr.String())
+		}
+		var res goalctl.RedriveResult
+		if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+			t.Fatalf("goalctl dlq redrive -o json: %v: %s", err, stdout.String())
+		}
+		t.Logf("goalctl dlq redrive: %s", strings.TrimSpace(stdout.String()))
+		if res.Moved != int64(total) {
+			t.Errorf("redrive moved %d messages, want %d", res.Moved, total)
 		}
 		if err := st.WaitDrained(ctx, 20*time.Second); err != nil {
 			t.Fatal(err)
@@ -388,48 +405,4 @@ func dlqDepth(t *testing.T, ctx context.Context, st *localstack.Stack) int {
 		t.Fatal(err)
 	}
 	return d.Total()
-}
-
-// redrive moves the first limit messages of the DLQ (those there when it
-// starts, as SQS's move task does: messages that fail again come back to the
-// DLQ meanwhile) back to the events queue: receive,
-// send (same body, group and attributes; the DLQ message id as the
-// deduplication id, as SQS's own FIFO redrive does), then delete. It stands
-// in for `goalctl dlq redrive` where moto_server has no StartMessageMoveTask.
-func redrive(t *testing.T, ctx context.Context, st *localstack.Stack, limit int) int {
-	t.Helper()
-	moved := 0
-	for range 100 {
-		if moved >= limit {
-			return moved
-		}
-		r, err := st.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(st.DLQURL), MaxNumberOfMessages: int32(min(10, limit-moved)), VisibilityTimeout: 30,
-			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
-			MessageAttributeNames:       []string{"All"},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(r.Messages) == 0 {
-			return moved
-		}
-		for _, m := range r.Messages {
-			if _, err := st.SQS.SendMessage(ctx, &sqs.SendMessageInput{
-				QueueUrl:               aws.String(st.QueueURL),
-				MessageBody:            m.Body,
-				MessageGroupId:         aws.String(m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)]),
-				MessageDeduplicationId: m.MessageId,
-				MessageAttributes:      m.MessageAttributes,
-			}); err != nil {
-				t.Fatalf("redrive: send: %v", err)
-			}
-			if _, err := st.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(st.DLQURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
-				t.Fatalf("redrive: delete: %v", err)
-			}
-			moved++
-		}
-	}
-	t.Fatal("redrive: the DLQ does not empty")
-	return moved
 }
