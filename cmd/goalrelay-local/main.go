@@ -274,8 +274,13 @@ func printHowTo(w io.Writer, front string) {
 		}
 		fmt.Fprintf(w, "    --data-binary '%s'\n\n", body)
 	}
-	fmt.Fprintln(w, "To sign your own body: webhook-signature = v1,base64(HMAC-SHA256(key, \"<webhook-id>.<webhook-timestamp>.<body>\")),")
-	fmt.Fprintln(w, "key = base64-decoded part of the test secret after \"whsec_\" (testevents.GenericSecret).")
+	fmt.Fprintln(w, "Or let goalctl sign a sample webhook of any source with the test secrets:")
+	fmt.Fprintf(w, "\n  go run ./cmd/goalctl send generic --url %s/webhooks/generic --secrets testevents/secrets.json\n", front)
+	fmt.Fprintf(w, "  go run ./cmd/goalctl send pipedrive --url %s/webhooks/pipedrive --secrets testevents/secrets.json\n", front)
+	fmt.Fprintf(w, "  go run ./cmd/goalctl send hubspot --url %s/webhooks/hubspot --public-url %s/webhooks/hubspot \\\n    --secrets testevents/secrets.json\n",
+		front, strings.Replace(front, "http://", "https://", 1))
+	fmt.Fprintln(w, "\n(The front passes the Host header on as requestContext.domainName, and the ingest function verifies")
+	fmt.Fprintln(w, "HubSpot v3 signatures against https://<Host>/webhooks/hubspot, as behind API Gateway.)")
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }
 
