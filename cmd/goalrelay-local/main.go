@@ -236,8 +236,11 @@ func printSummary(ctx context.Context, w io.Writer, st *localstack.Stack, sum su
 	if d, err := st.QueueDepth(ctx, st.QueueURL); err == nil {
 		fmt.Fprintf(w, "  queue depth:       %d\n", d.Total())
 	}
-	if dlq >= 0 {
-		fmt.Fprintf(w, "  DLQ depth:         %d (permanent failures; reasons above)\n", dlq)
+	if d, err := st.QueueDepth(ctx, st.DLQURL); err == nil {
+		fmt.Fprintf(w, "  DLQ depth:         %d (permanent failures; reasons above)\n", d.Total())
+		if dlq >= 0 && dlq < d.Total() {
+			fmt.Fprintf(w, "                     (%d listed: a FIFO queue's locked groups cannot be read without consuming them)\n", dlq)
+		}
 	}
 	if sum.mismatches > 0 {
 		fmt.Fprintf(w, "  FAIL: %d webhooks got another status than the manifest's\n", sum.mismatches)

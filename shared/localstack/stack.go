@@ -112,6 +112,7 @@ type Stack struct {
 	frontLn  net.Listener
 	opts     Options
 	cancel   context.CancelFunc
+	stopPoll chan struct{}
 	pollDone chan struct{}
 	tmpDir   string
 
@@ -275,6 +276,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	pctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.pollDone = make(chan struct{})
+	s.stopPoll = make(chan struct{})
 	poller := &localesm.Poller{
 		SQS: s.SQS, QueueURL: s.QueueURL, QueueARN: s.QueueARN, Region: awstest.Region,
 		Function: s.Apply, BatchSize: o.BatchSize,
@@ -384,6 +386,11 @@ func arn(queue string) string {
 func (s *Stack) poll(ctx context.Context, p *localesm.Poller) {
 	defer close(s.pollDone)
 	for ctx.Err() == nil {
+		select {
+		case <-s.stopPoll:
+			return
+		default:
+		}
 		res, err := p.Poll(ctx)
 		if ctx.Err() != nil {
 			return
@@ -410,6 +417,8 @@ func (s *Stack) poll(ctx context.Context, p *localesm.Poller) {
 		if res.Received == 0 || err != nil {
 			select {
 			case <-ctx.Done():
+				return
+			case <-s.stopPoll:
 				return
 			case <-time.After(200 * time.Millisecond):
 			}
@@ -492,6 +501,13 @@ func (s *Stack) Close() {
 			_ = s.front.Close()
 		}
 		if s.cancel != nil {
+			// Let the poll in progress finish (a cancelled SQS call mid-way
+			// only makes noise), then cancel what is left.
+			close(s.stopPoll)
+			select {
+			case <-s.pollDone:
+			case <-time.After(3 * time.Second):
+			}
 			s.cancel()
 			select {
 			case <-s.pollDone:
