@@ -42,6 +42,9 @@ func (a *app) sqsClient(ctx context.Context) (sqsAPI, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.newSQS != nil {
+		return a.newSQS(cfg), nil
+	}
 	return sqs.NewFromConfig(cfg), nil
 }
 

@@ -52,10 +52,11 @@ func (r result) String() string {
 
 // harness runs goalctl in-process with an environment.
 type harness struct {
-	env    map[string]string
-	now    time.Time
-	awsCfg *aws.Config
-	stdin  string
+	env      map[string]string
+	now      time.Time
+	awsCfg   *aws.Config
+	stdin    string
+	progress *bool
 }
 
 func (h *harness) run(t *testing.T, args ...string) result {
@@ -67,6 +68,7 @@ func (h *harness) run(t *testing.T, args ...string) result {
 		Stderr: &errb,
 		Getenv: func(k string) string { return h.env[k] },
 	}
+	env.Progress = h.progress
 	if !h.now.IsZero() {
 		env.Now = func() time.Time { return h.now }
 	}

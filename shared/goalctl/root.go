@@ -123,6 +123,8 @@ func loadAWSConfig(ctx context.Context, o AWSOptions) (aws.Config, error) {
 type app struct {
 	env *Env
 	aws AWSOptions
+	// newSQS replaces the SQS client in tests.
+	newSQS func(aws.Config) sqsAPI
 }
 
 func (a *app) awsConfig(ctx context.Context) (aws.Config, error) {
