@@ -2,12 +2,10 @@ package dynamics
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
@@ -17,8 +15,8 @@ import (
 const FormattedValuesKey = "FormattedValues"
 
 // executionContext is the part of RemoteExecutionContext goalrelay reads.
-// encoding/json matches member names case-insensitively; null members
-// leave the zero value.
+// decodeContext fills it with encoding/json's rules: member names match
+// case-insensitively; null members leave the zero value.
 type executionContext struct {
 	MessageName        string
 	OrganizationId     string
@@ -35,14 +33,29 @@ type executionContext struct {
 
 // param is one InputParameters element; only Target is decoded further.
 type param struct {
-	Key   string          `json:"key"`
-	Value json.RawMessage `json:"value"`
+	Key   string
+	Value []byte // the value as it stands in the body
+	// decoded reports that target and targetErr are Value read as an
+	// entity: the decoder does so on the way when the key it has read is
+	// already "Target".
+	decoded   bool
+	target    *entity
+	targetErr error
+}
+
+// entity returns the parameter's value as an entity (or entity reference).
+func (p *param) entity() (*entity, error) {
+	if p.decoded {
+		return p.target, p.targetErr
+	}
+	e := new(entity)
+	return e, decodeEntity(p.Value, e)
 }
 
 // image is one PostEntityImages / PreEntityImages element.
 type image struct {
-	Key   string  `json:"key"`
-	Value *entity `json:"value"`
+	Key   string
+	Value *entity
 }
 
 // entity is an Entity (or, for Delete's Target, an EntityReference: then
@@ -54,54 +67,17 @@ type entity struct {
 }
 
 type attribute struct {
-	Key   string    `json:"key"`
-	Value attrValue `json:"value"`
+	Key   string
+	Value attrValue
 }
 
 type formattedValue struct {
-	Key   string `json:"key"`
-	Value any    `json:"value"`
+	Key   string
+	Value any
 }
 
-// attrValue decodes one attribute value straight to its flattened form:
-// scalars without building an interface tree, objects and arrays through
-// flatten.
+// attrValue is one attribute value in its flattened form.
 type attrValue struct{ v any }
-
-func (a *attrValue) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 {
-		return errShape("empty value")
-	}
-	switch b[0] {
-	case 'n':
-		a.v = nil
-	case 't':
-		a.v = true
-	case 'f':
-		a.v = false
-	case '"':
-		var s string
-		if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
-			s = string(inner)
-		} else if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		a.v = flatten(s)
-	case '{', '[':
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		a.v = flatten(v)
-	default:
-		f, err := strconv.ParseFloat(string(b), 64)
-		if err != nil {
-			return err
-		}
-		a.v = f
-	}
-	return nil
-}
 
 // maxToken bounds identifiers copied into ids and sources; Dataverse's are
 // GUIDs (36) and logical names (≤ 50).
@@ -114,7 +90,7 @@ const maxToken = 128
 // changes and no error.
 func (Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
 	var c executionContext
-	if err := json.Unmarshal(r.Body, &c); err != nil {
+	if err := decodeContext(r.Body, &c); err != nil {
 		return nil, fmt.Errorf("%w: body is not a RemoteExecutionContext: %v", webhook.ErrMalformed, err)
 	}
 	var op webhook.Op
@@ -138,15 +114,16 @@ func (Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
 	}
 
 	var target *entity
-	for _, p := range c.InputParameters {
+	for i := range c.InputParameters {
+		p := &c.InputParameters[i]
 		if p.Key != "Target" || isNull(p.Value) {
 			continue
 		}
-		var e entity
-		if err := json.Unmarshal(p.Value, &e); err != nil {
+		e, err := p.entity()
+		if err != nil {
 			return nil, fmt.Errorf("%w: InputParameters Target is not an entity or entity reference: %v", webhook.ErrMalformed, err)
 		}
-		target = &e
+		target = e
 	}
 
 	recordID := c.PrimaryEntityId
@@ -158,14 +135,23 @@ func (Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
 		return nil, fmt.Errorf("%w: PrimaryEntityId is missing or not an identifier", webhook.ErrUnmappable)
 	}
 
-	fields := map[string]any{}
-	formatted := map[string]any{}
 	var images []image
 	if op == webhook.OpUpsert {
 		images = c.PostEntityImages
 	} else {
 		images = c.PreEntityImages
 	}
+	nf, nfv := 0, 0
+	for _, img := range images {
+		if img.Value != nil {
+			nf, nfv = nf+len(img.Value.Attributes), nfv+len(img.Value.FormattedValues)
+		}
+	}
+	if op == webhook.OpUpsert && target != nil {
+		nf, nfv = nf+len(target.Attributes), nfv+len(target.FormattedValues)
+	}
+	fields := make(map[string]any, nf+1)
+	formatted := make(map[string]any, nfv)
 	for i, img := range images {
 		if err := mergeEntity(fields, formatted, img.Value); err != nil {
 			return nil, fmt.Errorf("%w: entity image %d: %s", webhook.ErrMalformed, i, err)
@@ -254,7 +240,7 @@ func mergeEntity(fields, formattedValues map[string]any, e *entity) error {
 	return nil
 }
 
-func isNull(b json.RawMessage) bool {
+func isNull(b []byte) bool {
 	b = bytes.TrimSpace(b)
 	return len(b) == 0 || string(b) == "null"
 }

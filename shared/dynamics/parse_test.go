@@ -391,3 +391,95 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+// TestParseJSONRules pins the encoding/json rules the single-pass decoder
+// keeps: bodies that encoding/json reads alike give the same change, and
+// what it rejects stays rejected.
+func TestParseJSONRules(t *testing.T) {
+	sample := readTestdata(t, "opportunity-update.json")
+	want, err := Adapter{}.Parse(&webhook.Request{Body: sample})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replace := func(old, new string) []byte {
+		t.Helper()
+		if !strings.Contains(string(sample), old) {
+			t.Fatalf("sample has no %q", old)
+		}
+		return []byte(strings.Replace(string(sample), old, new, 1))
+	}
+	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	same := []struct {
+		name string
+		body []byte
+	}{
+		{"member names match case-insensitively", replace(`"MessageName"`, `"messagename"`)},
+		{"member names match by Unicode folding", replace(`"PostEntityImages"`, `"PoſtEntityImages"`)},
+		{"escaped member name", replace(`"OrganizationId"`, `"Organization\u0049d"`)},
+		{"escaped string value", replace(`"opportunity",`+"\n  \"RequestId\"", `"opp\u006frtunity",`+"\n  \"RequestId\"")},
+		{"other parameters' values are skipped", replace(`{"key": "ConcurrencyBehavior", "value": 0}`, `{"value": {"Attributes": 5}, "key": "ConcurrencyBehavior"}`)},
+		{"null string member leaves it unset", replace(`"RequestId": null`, `"RequestId": null, "MessageName": null`)},
+		{"unknown members of any shape are skipped", replace(`"Depth": 1`, `"Depth": [1, -0.5e+3, {"a": [true, false, null, "\ud83d\ude00"]}], "x": `+deep(9000))},
+		{"white space around the body", append(append([]byte(" \r\n\t"), sample...), " \n"...)},
+	}
+	for _, tt := range same {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Adapter{}.Parse(&webhook.Request{Body: tt.body})
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("Parse (-sample +got):\n%s", d)
+			}
+		})
+	}
+
+	// A Target whose value comes before its key, after the sample's Target:
+	// it wins, as it would written key first.
+	late := `{"Attributes": [{"key": "name", "value": "late"}], "Id": "5f1e2d3c-0000-0000-0000-0000000000aa"}`
+	valueFirst, err := Adapter{}.Parse(&webhook.Request{Body: replace(`{"key": "ConcurrencyBehavior", "value": 0}`, `{"value": `+late+`, "key": "Target"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFirst, err := Adapter{}.Parse(&webhook.Request{Body: replace(`{"key": "ConcurrencyBehavior", "value": 0}`, `{"key": "Target", "value": `+late+`}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(keyFirst, valueFirst); d != "" || valueFirst[0].Fields["name"] != "late" {
+		t.Errorf("Target value before its key (-key first +value first):\n%s", d)
+	}
+	strs := replace(`"value": "5f1e2d3c-0000-0000-0000-0000000000aa"}`, `"value": "\u00e9\ud83d\ude00\ud800\"\\\/\t"}`)
+	if got, err := (Adapter{}).Parse(&webhook.Request{Body: strs}); err != nil || got[0].Fields["opportunityid"] != "é😀\ufffd\"\\/\t" {
+		t.Errorf("escapes: %q, %v", got[0].Fields["opportunityid"], err)
+	}
+
+	bad := []struct {
+		name    string
+		body    []byte
+		wantErr error
+	}{
+		{"nesting beyond 10000", replace(`"Depth": 1`, `"Depth": `+deep(10001)), webhook.ErrMalformed},
+		{"trailing data", append(append([]byte{}, sample...), "{}"...), webhook.ErrMalformed},
+		{"trailing comma", replace(`"Stage": 40,`, `"Stage": 40,,`), webhook.ErrMalformed},
+		{"bad escape", replace(`"contoso"`, `"con\x"`), webhook.ErrMalformed},
+		{"control character in a string", replace(`"contoso"`, "\"con\ttoso\""), webhook.ErrMalformed},
+		{"leading zero", replace(`"Depth": 1`, `"Depth": 01`), webhook.ErrMalformed},
+		{"number out of range in an image", replace(`"Value": 0}`, `"Value": 1e400}`), webhook.ErrMalformed},
+		{"string member not a string", replace(`"OrganizationName": "contoso"`, `"OrganizationId": 5`), webhook.ErrMalformed},
+		{"Target number out of range", replace(`"Value": 3}`, `"Value": 1e400}`), webhook.ErrMalformed},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := (Adapter{}).Parse(&webhook.Request{Body: tt.body}); !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Parse: %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+
+	// A bad Target matters only for the messages goalrelay syncs.
+	assign := replace(`"MessageName": "Update"`, `"MessageName": "Assign"`)
+	assign = []byte(strings.Replace(string(assign), `"Value": 3}`, `"Value": 1e400}`, 1))
+	if got, err := (Adapter{}).Parse(&webhook.Request{Body: assign}); err != nil || len(got) != 0 {
+		t.Errorf("Assign with a bad Target: %v, %v; want no changes, no error", got, err)
+	}
+}
