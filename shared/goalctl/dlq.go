@@ -137,8 +137,27 @@ func runDLQList(ctx context.Context, a *app, f *dlqListFlags) error {
 	if err != nil {
 		return err
 	}
-	out := a.env.Stdout
-	if *f.output == outputJSON {
+	if err := printDLQ(a.env.Stdout, *f.output, msgs); err != nil {
+		return err
+	}
+	more := ""
+	if total, ok := approximateCount(ctx, client, f.dlqURL); ok && total > len(msgs) {
+		more = fmt.Sprintf(" (the DLQ holds about %d", total)
+		if len(msgs) >= f.max {
+			more += "; raise --max"
+		} else {
+			more += "; a FIFO queue shows no more of a message group until its first messages are redriven"
+		}
+		more += ")"
+	} else if len(msgs) >= f.max {
+		more = " (there may be more: raise --max)"
+	}
+	fmt.Fprintf(a.env.Stderr, "%d message(s) in the DLQ%s\n", len(msgs), more)
+	return nil
+}
+
+func printDLQ(out io.Writer, format string, msgs []DLQMessage) error {
+	if format == outputJSON {
 		if msgs == nil {
 			msgs = []DLQMessage{}
 		}
@@ -152,15 +171,30 @@ func runDLQList(ctx context.Context, a *app, f *dlqListFlags) error {
 		}
 		t.row(sent, m.EventID, m.EventType, m.Source, m.ErrorCode, m.ErrorMessage, m.RequestID, m.Attempts)
 	}
-	if err := t.flush(); err != nil {
-		return err
+	return t.flush()
+}
+
+// approximateCount is SQS's estimate of the messages in a queue, visible
+// or not.
+func approximateCount(ctx context.Context, client sqsAPI, url string) (int, bool) {
+	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(url),
+		AttributeNames: []types.QueueAttributeName{
+			types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+		},
+	})
+	if err != nil {
+		return 0, false
 	}
-	more := ""
-	if len(msgs) >= f.max {
-		more = " (there may be more: raise --max)"
+	n := 0
+	for _, k := range []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible} {
+		v, err := strconv.Atoi(out.Attributes[string(k)])
+		if err != nil {
+			return 0, false
+		}
+		n += v
 	}
-	fmt.Fprintf(a.env.Stderr, "%d message(s) in the DLQ%s\n", len(msgs), more)
-	return nil
+	return n, true
 }
 
 // listDLQ receives up to max messages, holding each invisible only until

@@ -162,7 +162,7 @@ func TestDLQList(t *testing.T) {
 	// --max bounds the listing and says there may be more.
 	r = h.run(t, "dlq", "list", "--dlq-url", q.dlqURL, "--max", "2")
 	wantCode(t, r, goalctl.ExitOK)
-	if !strings.Contains(r.stderr, "2 message(s) in the DLQ (there may be more") {
+	if !strings.Contains(r.stderr, "2 message(s) in the DLQ (the DLQ holds about 3; raise --max)") {
 		t.Errorf("stderr:\n%s", r)
 	}
 
@@ -170,6 +170,20 @@ func TestDLQList(t *testing.T) {
 	if left := q.drain(t, q.dlqURL); len(left) != 3 {
 		t.Errorf("%d messages left visible in the DLQ after listing, want 3", len(left))
 	}
+
+	// Twelve messages of one group: SQS FIFO shows no more of a group
+	// while its first messages are held, and the listing says so.
+	for i := range 12 {
+		q.deadLetter(t, sampleEvent("pipedrive/company/1", "43", fmt.Sprint(i)), "", "x")
+	}
+	r = h.run(t, "dlq", "list", "--dlq-url", q.dlqURL, "-o", "json")
+	wantCode(t, r, goalctl.ExitOK)
+	got = nil
+	_ = json.Unmarshal([]byte(r.stdout), &got)
+	if len(got) < 12 && !strings.Contains(r.stderr, "the DLQ holds about 12; a FIFO queue shows no more of a message group") {
+		t.Errorf("%d of 12 listed without a note\n%s", len(got), r)
+	}
+	t.Logf("one group of 12: %d listed", len(got))
 
 	// A queue that does not exist is an operation failure.
 	r = h.run(t, "dlq", "list", "--dlq-url", q.dlqURL+"-missing")
@@ -264,6 +278,25 @@ func TestDLQRedriveMax(t *testing.T) {
 	}
 	if moved := q.drain(t, q.queueURL); len(moved) != 2 {
 		t.Errorf("%d on the queue, want 2", len(moved))
+	}
+
+	// Twelve of one FIFO group move completely and in order.
+	var want []string
+	for i := range 12 {
+		ev := sampleEvent("pipedrive/company/1", "43", fmt.Sprintf("%02d", i))
+		q.deadLetter(t, ev, "", "x")
+		want = append(want, ev.ID)
+	}
+	r = q.harness().run(t, "dlq", "redrive", "--dlq-url", q.dlqURL, "--queue-url", q.queueURL, "--method", "receive-send")
+	wantCode(t, r, goalctl.ExitOK)
+	var got []string
+	for _, m := range q.drain(t, q.queueURL) {
+		var ev events.Event
+		_ = json.Unmarshal([]byte(aws.ToString(m.Body)), &ev)
+		got = append(got, ev.ID)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("moved %v\nwant %v", got, want)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -150,9 +151,15 @@ func runSend(ctx context.Context, a *app, f *sendFlags, source string) error {
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	fmt.Fprintf(a.env.Stderr, "POST %s (%s, %d bytes)\n", f.url, source, len(body))
+	shown := redactQuery(f.url)
+	fmt.Fprintf(a.env.Stderr, "POST %s (%s, %d bytes)\n", shown, source, len(body))
 	resp, err := a.env.HTTPClient.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// The URL may carry a key (Dataverse's ?code=): not echoed.
+			err = &url.Error{Op: ue.Op, URL: shown, Err: ue.Err}
+		}
 		return fmt.Errorf("send %s webhook: %w", source, err)
 	}
 	defer resp.Body.Close()
@@ -463,6 +470,20 @@ func base36(n int64, width int) string {
 func uuidLike(n int64) string {
 	h := fmt.Sprintf("%032x", uint64(n))
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// redactQuery hides the values of a URL's query, which may hold a key.
+func redactQuery(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.RawQuery == "" {
+		return s
+	}
+	q := u.Query()
+	for k := range q {
+		q[k] = []string{"REDACTED"}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func parseHTTPURL(s string) (*url.URL, error) {

@@ -215,11 +215,15 @@ func TestSendRefused(t *testing.T) {
 	}
 	mustNotLeak(t, r, "wrong-password")
 
-	// Nobody listening: the operation fails (1), it is not a usage error.
+	// Nobody listening: the operation fails (1), it is not a usage error;
+	// a key in the URL's query is not echoed.
 	rc.Close()
-	r = (&harness{}).run(t, "send", "dynamics", "--url", rc.URL+"/webhooks/dynamics", "--secrets", secretsFile(t))
+	r = (&harness{}).run(t, "send", "dynamics", "--url", rc.URL+"/webhooks/dynamics?code=url-key-123456", "--secrets", secretsFile(t))
 	wantCode(t, r, goalctl.ExitFailure)
-	mustNotLeak(t, r, allTestSecrets()...)
+	mustNotLeak(t, r, append(allTestSecrets(), "url-key-123456")...)
+	if !strings.Contains(r.stderr, "code=REDACTED") {
+		t.Errorf("stderr:\n%s", r)
+	}
 }
 
 func TestSendSecretProblems(t *testing.T) {
