@@ -7,23 +7,24 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-secretsmanager-caching-go/v2/secretcache"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
 // Client is the part of the Secrets Manager API the cache calls
 // (DescribeSecret, then GetSecretValue by version). Pass
 // secretsmanager.NewFromConfig(cfg) built from the function's own
 // aws.Config, so that AWS_ENDPOINT_URL_SECRETS_MANAGER, the region and the
-// credentials it resolved apply; the caching library would otherwise load a
-// default config of its own.
-type Client = secretcache.SecretsManagerAPIClient
+// credentials it resolved apply.
+type Client interface {
+	DescribeSecret(ctx context.Context, params *secretsmanager.DescribeSecretInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+	GetSecretValue(ctx context.Context, params *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
 
 // DefaultTTL is how long a secret is used before Secrets Manager is asked
-// whether it changed. The library refreshes each item after a random time
-// between TTL/2 and TTL, so a rotation takes effect within TTL.
+// whether it changed. The cache asks after a random time between TTL/2 and
+// TTL, so a rotation takes effect within TTL.
 const DefaultTTL = 5 * time.Minute
 
 var (
@@ -45,16 +46,6 @@ type options struct {
 // WithTTL sets the cache time (default DefaultTTL).
 func WithTTL(d time.Duration) Option { return func(o *options) { o.ttl = d } }
 
-// cached is one secret read through an aws-secretsmanager-caching-go cache
-// of its own. Refresh swaps in a fresh cache: the library's RefreshNow
-// sleeps 2.5–5 s without watching the context and reports no error.
-type cached struct {
-	client Client
-	id     string
-	ttl    time.Duration
-	cache  atomic.Pointer[secretcache.Cache]
-}
-
 func newCached(client Client, id string, opts []Option) (*cached, error) {
 	if client == nil {
 		return nil, errors.New("secrets: nil Secrets Manager client (build one from the function's aws.Config)")
@@ -69,48 +60,7 @@ func newCached(client Client, id string, opts []Option) (*cached, error) {
 	if o.ttl <= 0 {
 		return nil, fmt.Errorf("secrets: TTL must be positive, got %v", o.ttl)
 	}
-	c := &cached{client: client, id: id, ttl: o.ttl}
-	cache, err := c.newCache()
-	if err != nil {
-		return nil, err
-	}
-	c.cache.Store(cache)
-	return c, nil
-}
-
-func (c *cached) newCache() (*secretcache.Cache, error) {
-	cache, err := secretcache.New(func(sc *secretcache.Cache) {
-		sc.Client = c.client
-		sc.CacheItemTTL = c.ttl.Nanoseconds()
-		sc.MaxCacheSize = 1
-	})
-	if err != nil {
-		return nil, fmt.Errorf("secrets: cache: %w", err)
-	}
-	return cache, nil
-}
-
-func (c *cached) get(ctx context.Context) (string, error) {
-	s, err := c.cache.Load().GetSecretStringWithContext(ctx, c.id)
-	if err != nil {
-		return "", fmt.Errorf("secrets: read %s: %w", c.id, err)
-	}
-	return s, nil
-}
-
-// refresh reads the secret through a new cache and keeps that cache only
-// when the read succeeded, so a failed refresh leaves the last good value.
-func (c *cached) refresh(ctx context.Context) (string, error) {
-	cache, err := c.newCache()
-	if err != nil {
-		return "", err
-	}
-	s, err := cache.GetSecretStringWithContext(ctx, c.id)
-	if err != nil {
-		return "", fmt.Errorf("secrets: refresh %s: %w", c.id, err)
-	}
-	c.cache.Store(cache)
-	return s, nil
+	return &cached{client: client, id: id, ttl: o.ttl}, nil
 }
 
 // WebhookSecrets is the ingest function's webhook secret: a SecretString

@@ -295,3 +295,35 @@ func TestConstructorErrors(t *testing.T) {
 		t.Error("zero TTL: want an error")
 	}
 }
+
+// TestDescribeFailureServesLastValue: when the version check after the TTL
+// fails, the last good value is still served (as the AWS caching library
+// does), and a secret never read fails with the SDK's error.
+func TestDescribeFailureServesLastValue(t *testing.T) {
+	f := newFake("key-1")
+	a, err := secrets.NewAccessKey(f, "goalrelay/gainsight", secrets.WithTTL(time.Nanosecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err := a.AccessKey(t.Context()); err != nil || k != "key-1" {
+		t.Fatalf("AccessKey = %q, %v", k, err)
+	}
+	f.mu.Lock()
+	f.fail = &types.InternalServiceError{Message: aws.String("try later")}
+	f.mu.Unlock()
+	if k, err := a.AccessKey(t.Context()); err != nil || k != "key-1" {
+		t.Errorf("with DescribeSecret failing: %q, %v; want the last good key", k, err)
+	}
+	if f.describes < 2 {
+		t.Errorf("%d DescribeSecret calls, want the TTL to have asked again", f.describes)
+	}
+
+	fresh, err := secrets.NewAccessKey(f, "goalrelay/gainsight")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ise *types.InternalServiceError
+	if _, err := fresh.AccessKey(t.Context()); !errors.As(err, &ise) || !strings.Contains(err.Error(), "goalrelay/gainsight") {
+		t.Errorf("first read failing: %v, want the SDK error naming the secret", err)
+	}
+}
