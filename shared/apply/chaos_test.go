@@ -1,0 +1,271 @@
+package apply_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	gt "github.com/goalrelay/goalrelay/shared/gainsight/gainsighttest"
+	"github.com/goalrelay/goalrelay/shared/localesm"
+	"github.com/goalrelay/goalrelay/shared/quota"
+	"github.com/goalrelay/goalrelay/shared/rie"
+)
+
+// publishRounds publishes a scenario of five versions per record the way
+// a busy CRM delivers it, while the consumers run: versions 1 and 2 at
+// once; 4 and 5 a little later; then version 3, older than what the goal
+// may already hold (out of order), and CRM retries of versions 1 and 4
+// under new deduplication ids (duplicates past the FIFO window). It
+// returns a function that reports whether everything has been sent.
+func publishRounds(t *testing.T, s *stack, sc *scenario, gap time.Duration) func() bool {
+	t.Helper()
+	s.publish(sc.versions(1, 2)...)
+	var sent atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(gap)
+		s.publish(sc.versions(4, 5)...)
+		time.Sleep(gap)
+		s.publish(sc.versions(3)...)
+		for i, rec := range sc.records {
+			switch i % 3 {
+			case 0:
+				s.redeliver(sc.byID[sc.id(rec, 1)].ev)
+			case 1:
+				s.redeliver(sc.byID[sc.id(rec, 4)].ev)
+			}
+		}
+		sent.Store(true)
+	}()
+	t.Cleanup(func() { <-done })
+	return sent.Load
+}
+
+// TestFaultsInProcess: four in-process consumers (apply.Service, wired as
+// functions/apply wires it) drain 20 records × 5 versions while the
+// simulator fails 30% of calls with a seeded mix of 5xx, 429 and time-outs
+// (some after the call took effect), with duplicate and out-of-order
+// deliveries. Every event ends applied (or acknowledged as stale or
+// duplicate) or in the DLQ with its reason, each record has one goal, and
+// no goal holds an older version than its newest event.
+func TestFaultsInProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault run against moto_server")
+	}
+	t.Parallel()
+	s := newStack(t, stackConfig{Visibility: 4, MaxReceive: 10, Sim: []gt.Option{gt.WithQuota(-1, -1)}})
+	s.front.setFaults(0.30, 20261127, faultMix...)
+	sc := newScenario("hubspot/portal/30", 20, 5, [2]int{3, 3}, [2]int{11, 2})
+
+	logs := &syncBuffer{}
+	var pollers []*localesm.Poller
+	for range 4 {
+		svc := s.service(400*time.Millisecond, func(o *quota.Options) {
+			o.PerMinute, o.PerDay, o.Window, o.DeadlineMargin = 1000, 1000000, time.Second, 500*time.Millisecond
+		}, logs)
+		pollers = append(pollers, s.poller(&inproc{svc: svc, timeout: 3 * time.Second}))
+	}
+	ready := publishRounds(t, s, sc, 700*time.Millisecond)
+	st := s.drain(pollers, 70*time.Second, ready)
+
+	injected, calls := s.front.counts()
+	faults := 0
+	for _, n := range injected {
+		faults += n
+	}
+	t.Logf("drain %+v", st)
+	t.Logf("%d calls, %d faults: %v", calls, faults, injected)
+	if share := float64(faults) / float64(calls); share < 0.2 || share > 0.4 {
+		t.Errorf("fault share %.2f, want about 0.30", share)
+	}
+	if injected["429"] == 0 || injected["timeout"]+injected["timeout-after-apply"] == 0 || injected["503"]+injected["500"]+injected["502"] == 0 {
+		t.Errorf("the mix missed a kind: %v", injected)
+	}
+	sc.verify(t, s, s.dlqMessages())
+	if t.Failed() {
+		t.Logf("consumer logs:\n%s", tail(logs.String(), 20000))
+	}
+}
+
+// killer invokes the bootstrap under aws-lambda-rie and, on the chosen
+// invocations, kills the emulator and the function (SIGKILL to the
+// process group) after a delay, while the batch is being worked on; then
+// it starts a fresh one, as Lambda would after a crash. The poller sees
+// the invoke fail and deletes nothing: the messages come back after the
+// visibility time-out.
+type killer struct {
+	t     *testing.T
+	start func() (*rie.Function, error)
+
+	mu      sync.Mutex
+	fn      *rie.Function
+	all     []*rie.Function
+	n       int
+	killAt  map[int]time.Duration
+	midKill int // kills that ended an invoke in flight
+}
+
+func (k *killer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.n++
+	d, kill := k.killAt[k.n]
+	if !kill {
+		return k.fn.Invoke(ctx, payload)
+	}
+	fn := k.fn
+	fired := make(chan struct{})
+	timer := time.AfterFunc(d, func() { crash(k.t, fn); close(fired) })
+	out, err := fn.Invoke(ctx, payload)
+	if timer.Stop() {
+		// The batch finished first: kill it anyway, between invokes.
+		k.t.Logf("invoke %d finished within %s; killing after it", k.n, d)
+		crash(k.t, fn)
+	} else {
+		<-fired
+		if err != nil {
+			k.midKill++
+			k.t.Logf("%s: invoke %d killed after %s: %v", time.Now().Format(time.StampMilli), k.n, d, err)
+		}
+	}
+	next, serr := k.start()
+	if serr != nil {
+		// Keep the dead one: every later invoke fails and the drain
+		// reports it at its deadline.
+		k.t.Errorf("restart after the kill: %v", serr)
+		return out, err
+	}
+	k.fn = next
+	k.all = append(k.all, next)
+	return out, err
+}
+
+func (k *killer) close() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, f := range k.all {
+		f.Close()
+	}
+}
+
+// TestKillMidBatchUnderRIE: the real bootstrap under aws-lambda-rie is
+// killed twice while it works on a batch, with duplicate and out-of-order
+// deliveries and 10% faults; the end state is checked as in
+// TestFaultsInProcess.
+//
+// The queue's visibility time-out (3 s) is far below six times the
+// function time-out, as AWS asks, to keep the test short; so a killed
+// batch's events are still leased (function time-out + 5 s) when they
+// come back, and bounce a few times as busy before the lease runs out.
+// maxReceiveCount is raised to 15 to leave room for that.
+func TestKillMidBatchUnderRIE(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the bootstrap and runs it under aws-lambda-rie with moto_server")
+	}
+	t.Parallel()
+	s := newStack(t, stackConfig{Visibility: 3, MaxReceive: 15,
+		Sim: []gt.Option{gt.WithQuota(-1, -1), gt.WithLatency(40 * time.Millisecond)}})
+	s.front.setFaults(0.10, 4242, faultMix...)
+	sc := newScenario("hubspot/portal/kill", 20, 5, [2]int{7, 2})
+
+	out := &syncBuffer{}
+	env := s.bootstrapEnv("GAINSIGHT_TIMEOUT=1s")
+	k := &killer{t: t, killAt: map[int]time.Duration{2: 250 * time.Millisecond, 4: 150 * time.Millisecond},
+		start: func() (*rie.Function, error) { return launchBootstrap(env, 13, out) }}
+	k.fn = startBootstrap(t, env, 13, out)
+	k.all = append(k.all, k.fn)
+	t.Cleanup(k.close)
+
+	ready := publishRounds(t, s, sc, 500*time.Millisecond)
+	st := s.drain([]*localesm.Poller{s.poller(k)}, 80*time.Second, ready)
+	t.Logf("drain %+v; kills mid-batch: %d", st, k.midKill)
+	injected, calls := s.front.counts()
+	t.Logf("%d calls; injected %v", calls, injected)
+	if k.midKill == 0 {
+		t.Errorf("no kill landed while a batch was in flight")
+	}
+	// A claim the killed function held was met by the next one: the kill
+	// really cut an attempt short (the event was resumed after the lease).
+	if !strings.Contains(out.String(), "holds it until") {
+		t.Errorf("no redelivery found an event still claimed by a killed function")
+	}
+	sc.verify(t, s, s.dlqMessages())
+	if t.Failed() || os.Getenv("GOALRELAY_DUMP") != "" {
+		t.Logf("function output:\n%s", tail(out.String(), 20000))
+	}
+}
+
+// crash kills fn as a crash would: the bootstrap first, then the emulator.
+// aws-lambda-rie starts the bootstrap in a process group of its own, so
+// rie.Function.Kill, which signals the emulator's group, leaves the
+// bootstrap running: it finishes the batch it is working on (applying and
+// recording it) and exits only when it next calls the runtime API. crash
+// finds the emulator by its invoke address (which only this fn uses) and
+// SIGKILLs its children before calling Kill.
+func crash(t *testing.T, fn *rie.Function) {
+	u, err := url.Parse(fn.URL)
+	if err == nil {
+		if pid := findProcess(func(cmdline string) bool {
+			// The emulator itself, not the timeout(1) that runs it.
+			argv0, _, _ := strings.Cut(cmdline, "\x00")
+			return strings.HasSuffix(argv0, "aws-lambda-rie") && strings.Contains(cmdline, "\x00"+u.Host+"\x00")
+		}); pid > 0 {
+			for _, child := range children(pid) {
+				_ = syscall.Kill(child, syscall.SIGKILL)
+			}
+		} else {
+			t.Logf("crash: emulator at %s not found; killing its group only", u.Host)
+		}
+	}
+	fn.Kill()
+}
+
+// findProcess returns the first process whose NUL-separated command line
+// (with a NUL added at the end) satisfies match, or 0.
+func findProcess(match func(cmdline string) bool) int {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil || !match(string(b)+"\x00") {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(d))
+		return pid
+	}
+	return 0
+}
+
+// children returns the pids whose parent is pid.
+func children(pid int) []int {
+	var out []int
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 1 {
+			if ppid, _ := strconv.Atoi(f[1]); ppid == pid {
+				c, _ := strconv.Atoi(filepath.Base(d))
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
