@@ -91,7 +91,7 @@ func (m *memStore) ClearCreating(_ context.Context, key, _ string) error {
 // freeQuota never makes anyone wait.
 type freeQuota struct{}
 
-func (freeQuota) Take(context.Context) error                     { return nil }
+func (freeQuota) Take(context.Context) error                    { return nil }
 func (freeQuota) Penalize(context.Context, time.Duration) error { return nil }
 
 // nopDLQ accepts every message.
