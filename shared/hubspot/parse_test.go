@@ -50,7 +50,7 @@ func TestParseTestdata(t *testing.T) {
 					RecordID:   "902",
 					Op:         webhook.OpUpsert,
 					OccurredAt: ms(1764237605000),
-					Fields:     map[string]any{"dealstage": "appointmentscheduled"},
+					Fields:     map[string]any{"dealstage": "presentationscheduled"},
 				},
 			},
 		},
@@ -122,20 +122,25 @@ func TestParseTestdata(t *testing.T) {
 			file:  "workflow-deal.json",
 			query: "portalId=62515&object=deal",
 			want: []webhook.Change{{
-				ID:         "hubspot:62515:deal:901:1795773600000:workflow",
-				Source:     "hubspot/portal/62515",
-				Object:     "deal",
-				RecordID:   "901",
-				Op:         webhook.OpUpsert,
-				OccurredAt: ms(1795773600000), // hs_lastmodifieddate 2026-11-27T10:00:00.000Z
+				ID:       "hubspot:62515:deal:901:1764235800000:workflow",
+				Source:   "hubspot/portal/62515",
+				Object:   "deal",
+				RecordID: "901",
+				Op:       webhook.OpUpsert,
+				// hs_lastmodifieddate 2025-11-27T09:30:00.000Z: half an hour
+				// before the property changes of property-changes.json.
+				OccurredAt: ms(1764235800000),
 				Fields: map[string]any{
-					"amount":              "25000",
-					"closedate":           "2026-12-31T00:00:00Z",
-					"createdate":          "2026-11-02T09:12:44.120Z",
+					"amount":    "25000",
+					"closedate": "2026-12-31T00:00:00Z",
+					// a custom deal property: HubSpot deals have no company name
+					// (see the default mapping)
+					"company_name":        "Initech",
+					"createdate":          "2025-11-02T09:12:44.120Z",
 					"dealname":            "Reach 80% seat adoption",
-					"dealstage":           "closedwon",
+					"dealstage":           "decisionmakerboughtin",
 					"description":         "Roll out to all EMEA teams",
-					"hs_lastmodifieddate": "2026-11-27T10:00:00.000Z",
+					"hs_lastmodifieddate": "2025-11-27T09:30:00.000Z",
 					"hs_object_id":        "901",
 					"hubspot_owner_id":    "5550001",
 					"pipeline":            "default",
@@ -145,21 +150,46 @@ func TestParseTestdata(t *testing.T) {
 		{
 			file: "workflow-custom.json",
 			want: []webhook.Change{{
-				ID:         "hubspot:62515:deal:902:1764237605000:workflow",
+				ID:         "hubspot:62515:deal:902:1764237000000:workflow",
 				Source:     "hubspot/portal/62515",
 				Object:     "deal",
 				RecordID:   "902",
 				Op:         webhook.OpUpsert,
-				OccurredAt: ms(1764237605000),
+				OccurredAt: ms(1764237000000), // before the dealstage change of property-changes.json
 				Fields: map[string]any{
 					"portalId":            float64(62515),
 					"objectType":          "deal",
 					"hs_object_id":        "902",
 					"dealname":            "Cut onboarding time to 30 days",
+					"company_name":        "Globex",
 					"dealstage":           "appointmentscheduled",
 					"amount":              "12000",
 					"closedate":           "2027-03-31",
-					"hs_lastmodifieddate": "1764237605000",
+					"hs_lastmodifieddate": "1764237000000",
+				},
+			}},
+		},
+		{
+			// A deal-creation workflow's custom body for the deal mixed.json
+			// creates, at its creation time.
+			file: "workflow-new-deal.json",
+			want: []webhook.Change{{
+				ID:         "hubspot:62515:deal:905:1764237700000:workflow",
+				Source:     "hubspot/portal/62515",
+				Object:     "deal",
+				RecordID:   "905",
+				Op:         webhook.OpUpsert,
+				OccurredAt: ms(1764237700000),
+				Fields: map[string]any{
+					"portalId":            float64(62515),
+					"objectType":          "deal",
+					"hs_object_id":        "905",
+					"dealname":            "Expand to EMEA",
+					"company_name":        "IBM",
+					"dealstage":           "qualifiedtobuy",
+					"amount":              "48000",
+					"closedate":           "2026-09-30",
+					"hs_lastmodifieddate": "1764237700000",
 				},
 			}},
 		},
