@@ -17,7 +17,7 @@ func opportunities(n int) []byte {
 		ns[i] = salesforce.Notification{
 			ID: fmt.Sprintf("04l5e00000Ab%06d", i), Object: "Opportunity", RecordID: fmt.Sprintf("0065e00000Qw%06d", i),
 			Fields: map[string]any{
-				"AccountId": "0015e00000AsDfGAA1", "Amount": "25000.0", "CloseDate": "2026-12-31", "Description": nil,
+				"AccountId": "0015e00000AsDfGAA1", "Account_Name__c": "Umbrella Corporation", "Amount": "25000.0", "CloseDate": "2026-12-31", "Description": nil,
 				"Goal_Status__c": "On Track", "IsDeleted": "false", "LastModifiedDate": "2026-11-27T10:00:00.000Z",
 				"Name": "Reach 80% seat adoption", "StageName": "Closed Won", "SystemModstamp": "2026-11-27T10:00:01.000Z",
 			},

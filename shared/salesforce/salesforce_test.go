@@ -156,6 +156,7 @@ func TestParseTestdata(t *testing.T) {
 		Fields: map[string]any{
 			"Id":               "0065e00000QwErTAAZ",
 			"AccountId":        "0015e00000AsDfGAA1",
+			"Account_Name__c":  "Umbrella Corporation", // a formula field (Account.Name)
 			"Amount":           "25000.0",
 			"CloseDate":        "2026-12-31",
 			"Description":      nil,
@@ -177,6 +178,7 @@ func TestParseTestdata(t *testing.T) {
 		Fields: map[string]any{
 			"Id":               "0065e00000QwErUAAZ",
 			"AccountId":        "0015e00000AsDfHAA1",
+			"Account_Name__c":  "Acme Corp",
 			"Amount":           "12000.0",
 			"CloseDate":        "2027-03-31",
 			"Description":      "Cut onboarding time to 30 days",
