@@ -56,8 +56,13 @@ func TestParseTestdata(t *testing.T) {
 			webhook.OpUpsert, time.Date(2025, 12, 31, 9, 0, 0, 0, time.UTC), "Globex onboarding: 30-day time to value", 21}},
 		{"v2-delete-deal.json", want{"pipedrive:8100001:9b7a6c5d-2222-4e3f-8a1b-000000000021", "pipedrive/company/8100001", "deal", "41",
 			webhook.OpDelete, time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC), "Initech pilot", 12}},
-		{"v1-updated-deal.json", want{"pipedrive:8100001:v1:4600001:deal:42:updated:1767225600123456", "pipedrive/company/8100001", "deal", "42",
-			webhook.OpUpsert, time.Date(2026, 1, 1, 0, 0, 0, 123456e3, time.UTC), "Acme renewal", 19}},
+		// An earlier edit of deal 42 than v2-change-deal.json (the stage move
+		// before it was won); v1's current carries org_name.
+		{"v1-updated-deal.json", want{"pipedrive:8100001:v1:4600001:deal:42:updated:1767088800123456", "pipedrive/company/8100001", "deal", "42",
+			webhook.OpUpsert, time.Date(2025, 12, 30, 10, 0, 0, 123456e3, time.UTC), "Acme renewal", 19}},
+		// The creation of deal 43 (v2-create-deal.json) as a legacy v1 webhook sends it.
+		{"v1-added-deal.json", want{"pipedrive:8100001:v1:4600002:deal:43:added:1767171600000000", "pipedrive/company/8100001", "deal", "43",
+			webhook.OpUpsert, time.Date(2025, 12, 31, 9, 0, 0, 0, time.UTC), "Globex onboarding: 30-day time to value", 18}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -179,21 +184,21 @@ func TestParse(t *testing.T) {
 		{name: "v2 no action", body: v2(t, func(d, m map[string]any) { delete(m, "action") }), wantErr: webhook.ErrUnmappable},
 		{name: "v2 without version but with entity", body: v2(t, func(d, m map[string]any) { delete(m, "version") }), wantID: "pipedrive:8100001:9b7a6c5d-2222-4e3f-8a1b-000000000002"},
 		// v1
-		{name: "v1 micro timestamp", body: v1(t, nil), wantTime: time.UnixMicro(1767225600123456),
-			wantID: "pipedrive:8100001:v1:4600001:deal:42:updated:1767225600123456"},
+		{name: "v1 micro timestamp", body: v1(t, nil), wantTime: time.UnixMicro(1767088800123456),
+			wantID: "pipedrive:8100001:v1:4600001:deal:42:updated:1767088800123456"},
 		{name: "v1 seconds only", body: v1(t, v1ts(1767225600, nil)), wantTime: time.Unix(1767225600, 0),
 			wantID: "pipedrive:8100001:v1:4600001:deal:42:updated:1767225600000000"},
 		{name: "v1 string timestamps", body: v1(t, v1ts("1767225600", "1767225600123456")), wantTime: time.UnixMicro(1767225600123456)},
-		{name: "v1 no timestamp: current.update_time", body: v1(t, v1ts(nil, nil)), wantTime: utc("2026-01-01T00:00:00Z")},
+		{name: "v1 no timestamp: current.update_time", body: v1(t, v1ts(nil, nil)), wantTime: utc("2025-12-30T10:00:00Z")},
 		{name: "v1 added", body: v1(t, func(d, m map[string]any) { m["action"] = "added"; d["previous"] = nil }), wantOp: webhook.OpUpsert,
-			wantID: "pipedrive:8100001:v1:4600001:deal:42:added:1767225600123456"},
+			wantID: "pipedrive:8100001:v1:4600001:deal:42:added:1767088800123456"},
 		{name: "v1 deleted", body: v1(t, func(d, m map[string]any) { m["action"] = "deleted"; d["current"] = nil; d["event"] = "deleted.deal" }),
 			wantOp: webhook.OpDelete, wantRec: "42"},
 		{name: "v1 merged ignored", body: v1(t, func(d, m map[string]any) { m["action"] = "merged" }), wantNone: true},
 		{name: "v1 action and object from event", body: v1(t, func(d, m map[string]any) { delete(m, "action"); delete(m, "object") }),
-			wantID: "pipedrive:8100001:v1:4600001:deal:42:updated:1767225600123456"},
+			wantID: "pipedrive:8100001:v1:4600001:deal:42:updated:1767088800123456"},
 		{name: "v1 without webhook id", body: v1(t, func(d, m map[string]any) { delete(m, "webhook_id") }),
-			wantID: "pipedrive:8100001:v1::deal:42:updated:1767225600123456"},
+			wantID: "pipedrive:8100001:v1::deal:42:updated:1767088800123456"},
 		{name: "v1 no company", body: v1(t, func(d, m map[string]any) { delete(m, "company_id") }), wantErr: webhook.ErrUnmappable},
 		{name: "v1 record id from current", body: v1(t, func(d, m map[string]any) { delete(m, "id") }), wantRec: "42"},
 		// neither
