@@ -10,7 +10,11 @@
 // Generate with the current time instead of reading the files.
 //
 // manifest.json lists every file with the function it is for and, for the
-// ingest function, the expected status and number of queued events.
+// ingest function, the expected status and number of queued events, and
+// the events that deliberately end in the DLQ (deadLettered). The files are
+// in the order a CRM would send them: a record's full-record delivery comes
+// before its thin updates, so that it creates the goal they update, and
+// every record's CRM change times increase in that order.
 // secrets.json is the WEBHOOK_SECRETS_ID value (SecretString) that matches
 // the test secrets; env.json is for `sam local invoke --env-vars`.
 //

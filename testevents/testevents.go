@@ -78,6 +78,31 @@ type Entry struct {
 	// TimeSensitive files are signed with a timestamp and go stale five
 	// minutes after generation: run `go run ./testevents/gen` first.
 	TimeSensitive bool `json:"timeSensitive,omitempty"`
+	// DeadLettered lists the events of this file that the apply function
+	// cannot apply against the simulated tenant of package localstack, on
+	// purpose: they end in the DLQ with the error code. Every other queued
+	// event of a valid file ends as a goal (or as nothing, for a delete of
+	// a goal that does not exist).
+	DeadLettered []DeadLetter `json:"deadLettered,omitempty"`
+}
+
+// DeadLetter is a deliberate permanent failure: an event a valid webhook
+// queues that the apply function sends to the DLQ.
+type DeadLetter struct {
+	EventID   string `json:"eventId"`
+	ErrorCode string `json:"errorCode"`
+	// Why explains what the example shows.
+	Why string `json:"why"`
+}
+
+// DeadLetters returns the deliberate permanent failures of every file, in
+// file order.
+func (s *Set) DeadLetters() []DeadLetter {
+	var out []DeadLetter
+	for _, f := range s.Files {
+		out = append(out, f.DeadLettered...)
+	}
+	return out
 }
 
 // Manifest is manifest.json.
@@ -363,17 +388,39 @@ func (g *generator) hubspot() {
 	deletion := g.read("shared/hubspot/testdata/deletion.json")
 	wfDeal := g.read("shared/hubspot/testdata/workflow-deal.json")
 	wfCustom := g.read("shared/hubspot/testdata/workflow-custom.json")
+	wfNew := g.read("shared/hubspot/testdata/workflow-new-deal.json")
 	e := func(file, desc string, status, queued int, ts bool) Entry {
 		return Entry{File: file, Source: "hubspot", Description: desc, Status: status, Queued: queued, TimeSensitive: ts}
 	}
+	// The full records (workflow deliveries, with company_name) come first,
+	// so that they create the goals the later thin property changes update:
+	// a thin change of a deal goalrelay has never seen whole cannot create
+	// a goal (it lacks CompanyName and StatusName).
+	const wfQuery = "object=deal&portalId=62515"
 	g.add(delivery{
-		entry: e("hubspot-property-changes.json", "Webhooks API batch: property changes of deals 901 (four properties, one older retry) and 902, signature v3", 200, 2, true),
+		entry: e("hubspot-workflow-deal.json", "workflow \"Send a webhook\": the full CRM v3 deal 901 at 09:30 (company_name is a custom deal property), legacy signature v2 (no timestamp), object and portal in the query; creates the goal", 200, 1, false),
+		body:  wfDeal, query: wfQuery,
+		headers: hubspot.SignV2(HubSpotClientSecret, http.MethodPost, uri(wfQuery), wfDeal),
+	})
+	g.add(delivery{
+		entry: e("hubspot-workflow-custom.json", "workflow \"Send a webhook\" with a custom flat body (deal 902 at 09:50, company_name set in the body), signature v3; creates the goal", 200, 1, true),
+		body:  wfCustom, headers: v3(HubSpotClientSecret, wfCustom, g.now), at: g.now,
+	})
+	g.add(delivery{
+		entry: e("hubspot-workflow-new-deal.json", "deal-creation workflow with a custom flat body: deal 905 of hubspot-mixed.json as created, signature v3; creates the goal", 200, 1, true),
+		body:  wfNew, headers: v3(HubSpotClientSecret, wfNew, g.now), at: g.now,
+	})
+	g.add(delivery{
+		entry: e("hubspot-property-changes.json", "Webhooks API batch at 10:00: property changes of deals 901 (four properties, one older retry; won) and 902 (stage), signature v3; update the goals the workflows created", 200, 2, true),
 		body:  props, headers: v3(HubSpotClientSecret, props, g.now), at: g.now,
 	})
-	g.add(delivery{
-		entry: e("hubspot-mixed.json", "Webhooks API batch: creation, property changes, an association change, a company change, another portal and a deletion, signature v3", 200, 2, true),
-		body:  mixed, headers: v3(HubSpotClientSecret, mixed, g.now), at: g.now,
-	})
+	mixedEntry := e("hubspot-mixed.json", "Webhooks API batch: creation, property changes, an association change, a company change, another portal and a deletion, signature v3", 200, 2, true)
+	mixedEntry.DeadLettered = []DeadLetter{{
+		EventID:   "hubspot:77001:deal:905:1764237702000:dealname",
+		ErrorCode: "CANNOT_CREATE",
+		Why:       "a thin property change of deal 905 of portal 77001, which sends no workflow webhook: without a full record it cannot create a goal (and it is not portal 62515's deal 905)",
+	}}
+	g.add(delivery{entry: mixedEntry, body: mixed, headers: v3(HubSpotClientSecret, mixed, g.now), at: g.now})
 	g.add(delivery{
 		entry: e("hubspot-creation.json", "Webhooks API: a single deal.creation with no mapped property: valid, nothing to queue", 200, 0, true),
 		body:  creation, headers: v3(HubSpotClientSecret, creation, g.now), at: g.now,
@@ -381,16 +428,6 @@ func (g *generator) hubspot() {
 	g.add(delivery{
 		entry: e("hubspot-deletion.json", "Webhooks API: a single deal.deletion; the default mapping ignores deleted deals", 200, 0, true),
 		body:  deletion, headers: v3(HubSpotClientSecret, deletion, g.now), at: g.now,
-	})
-	const wfQuery = "object=deal&portalId=62515"
-	g.add(delivery{
-		entry: e("hubspot-workflow-deal.json", "workflow \"Send a webhook\": one full CRM v3 deal, legacy signature v2 (no timestamp), object and portal in the query", 200, 1, false),
-		body:  wfDeal, query: wfQuery,
-		headers: hubspot.SignV2(HubSpotClientSecret, http.MethodPost, uri(wfQuery), wfDeal),
-	})
-	g.add(delivery{
-		entry: e("hubspot-workflow-custom.json", "workflow \"Send a webhook\" with a custom flat body, signature v3", 200, 1, true),
-		body:  wfCustom, headers: v3(HubSpotClientSecret, wfCustom, g.now), at: g.now,
 	})
 	g.add(delivery{
 		entry: e("hubspot-bad-signature.json", "property-changes batch signed with another client secret", 401, 0, true),
@@ -424,9 +461,9 @@ func (g *generator) salesforce() {
 	e := func(file, desc string, status, queued int) Entry {
 		return Entry{File: file, Source: "salesforce", Description: desc, Status: status, Queued: queued}
 	}
-	g.add(delivery{entry: e("salesforce-one-opportunity.json", "Outbound Message with one Opportunity notification (base64 body); answer: SOAP Ack", 200, 1),
+	g.add(delivery{entry: e("salesforce-one-opportunity.json", "Outbound Message with one Opportunity notification (base64 body; the company in the formula field Account_Name__c); answer: SOAP Ack", 200, 1),
 		body: withTestOrg(one), headers: sfHeaders, base64: true})
-	g.add(delivery{entry: e("salesforce-two-opportunities.json", "Outbound Message with two notifications (base64 body); answer: SOAP Ack", 200, 2),
+	g.add(delivery{entry: e("salesforce-two-opportunities.json", "Outbound Message with two notifications, the first one again (a Salesforce retry: queued again, applied once) and another Opportunity (base64 body); answer: SOAP Ack", 200, 2),
 		body: withTestOrg(two), headers: sfHeaders, base64: true})
 	g.add(delivery{entry: e("salesforce-wrong-organization.json", "Outbound Message from another organisation (the adapter's testdata as is); answer: SOAP Fault", 401, 0),
 		body: one, headers: sfHeaders, base64: true})
@@ -459,10 +496,15 @@ func (g *generator) pipedrive() {
 	change := g.read("shared/pipedrive/testdata/v2-change-deal.json")
 	del := g.read("shared/pipedrive/testdata/v2-delete-deal.json")
 	v1 := g.read("shared/pipedrive/testdata/v1-updated-deal.json")
-	g.add(delivery{entry: e("pipedrive-v2-create-deal.json", "webhooks v2: create.deal", 200, 1), body: create, headers: auth})
-	g.add(delivery{entry: e("pipedrive-v2-change-deal.json", "webhooks v2: change.deal", 200, 1), body: change, headers: auth})
+	v1Added := g.read("shared/pipedrive/testdata/v1-added-deal.json")
+	// v2 data carry org_id only, v1's current also org_name: the v1
+	// deliveries of a deal come first and create its goal (with the
+	// company), the v2 ones update it.
+	g.add(delivery{entry: e("pipedrive-v1-added-deal.json", "legacy webhooks v1: added.deal 43 (current carries org_name); creates the goal", 200, 1), body: v1Added, headers: auth})
+	g.add(delivery{entry: e("pipedrive-v2-create-deal.json", "webhooks v2: create.deal 43 (org_id only, no organisation name); updates the goal the v1 delivery created", 200, 1), body: create, headers: auth})
+	g.add(delivery{entry: e("pipedrive-v1-updated-deal.json", "legacy webhooks v1: updated.deal 42, a stage move on 30 December (current carries org_name); creates the goal", 200, 1), body: v1, headers: auth})
+	g.add(delivery{entry: e("pipedrive-v2-change-deal.json", "webhooks v2: change.deal 42 won on 1 January; updates the goal", 200, 1), body: change, headers: auth})
 	g.add(delivery{entry: e("pipedrive-v2-delete-deal.json", "webhooks v2: delete.deal; the default mapping ignores deletes (onDelete: ignore)", 200, 0), body: del, headers: auth})
-	g.add(delivery{entry: e("pipedrive-v1-updated-deal.json", "legacy webhooks v1: updated.deal", 200, 1), body: v1, headers: auth})
 	g.add(delivery{entry: e("pipedrive-bad-credentials.json", "change.deal with the wrong Basic password", 401, 0), body: change,
 		headers: map[string]string{"authorization": pipedrive.BasicAuth(PipedriveUsername, "not-the-password")}})
 	g.add(delivery{entry: e("pipedrive-malformed.json", "right credentials, body cut in half", 400, 0), body: half(change), headers: auth})
@@ -485,10 +527,15 @@ func (g *generator) generic() {
 	one := g.read("shared/standardwebhooks/testdata/goal-upserted.json")
 	batch := g.read("shared/standardwebhooks/testdata/batch.json")
 	const other = "whsec_bm90LXRoZS1nb2FscmVsYXktZ2VuZXJpYy1rZXktMzI=" // another 32-byte key
-	g.add(delivery{entry: e("generic-goal-upserted.json", "Standard Webhooks: one canonical goal.upserted event", 200, 1, true),
+	g.add(delivery{entry: e("generic-goal-upserted.json", "Standard Webhooks: one canonical goal.upserted event with a metric and a Success Plan of the tenant", 200, 1, true),
 		body: one, headers: sign("generic-goal-upserted.json", GenericSecret, one, g.now), at: g.now})
-	g.add(delivery{entry: e("generic-batch.json", "Standard Webhooks: a JSON array of a goal.upserted and a goal.deleted", 200, 2, true),
-		body: batch, headers: sign("generic-batch.json", GenericSecret, batch, g.now), at: g.now})
+	batchEntry := e("generic-batch.json", "Standard Webhooks: a JSON array of a goal.upserted and a goal.deleted", 200, 2, true)
+	batchEntry.DeadLettered = []DeadLetter{{
+		EventID:   "backfill:acme:goal-7781:1767229200000",
+		ErrorCode: "INVALID_GOAL_TYPE_NAME",
+		Why:       "goal type \"Onboarding\" is not in the tenant's picklist: a permanent error, straight to the DLQ with the reason",
+	}}
+	g.add(delivery{entry: batchEntry, body: batch, headers: sign("generic-batch.json", GenericSecret, batch, g.now), at: g.now})
 	g.add(delivery{entry: e("generic-bad-signature.json", "goal.upserted signed with another secret", 401, 0, true),
 		body: one, headers: sign("generic-bad-signature.json", other, one, g.now), at: g.now})
 	stale := g.now.Add(-Stale)
