@@ -5,7 +5,8 @@
 // It starts the stack, posts every valid webhook of testevents (re-signed
 // for the current time) to the local front as a CRM would, waits until the
 // queue is drained, prints the goals that now exist in the simulated
-// Gainsight and a summary, and then keeps running until interrupted so
+// Gainsight, the DLQ (only the testevents' deliberate bad examples belong
+// there: others fail the run) and a summary, and then keeps running until interrupted so
 // that you can send your own webhooks (it prints a curl example).
 // Ctrl-C (SIGINT) or SIGTERM stops every process it started.
 //
@@ -119,7 +120,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// its depth a moment to settle after the last delete.
 	time.Sleep(300 * time.Millisecond)
 	printGoals(stdout, st)
-	dlq := printDLQ(ctx, stdout, st)
+	dlq := printDLQ(ctx, stdout, st, set.DeadLetters())
 	code := printSummary(ctx, stdout, st, sum, drainErr, dlq)
 	if exitAfter {
 		return code
@@ -188,33 +189,67 @@ func printGoals(w io.Writer, st *localstack.Stack) {
 	fmt.Fprintln(w)
 }
 
-// printDLQ lists the dead-lettered events with their reasons and returns
-// how many there are (-1 when the DLQ cannot be read).
-func printDLQ(ctx context.Context, w io.Writer, st *localstack.Stack) int {
+// dlqReport is what printDLQ found.
+type dlqReport struct {
+	// listed is the number of messages read (-1 when the DLQ cannot be
+	// read); deliberate how many of them the testevents manifest expects
+	// there; unexpected the others; missing the expected ones not seen.
+	listed, deliberate, unexpected, missing int
+}
+
+// printDLQ lists the dead-lettered events with their reasons, marking the
+// deliberate failures of the testevents (want, by event id) and explaining
+// them.
+func printDLQ(ctx context.Context, w io.Writer, st *localstack.Stack, want []testevents.DeadLetter) dlqReport {
 	msgs, err := st.Peek(ctx, st.DLQURL)
 	if err != nil {
 		fmt.Fprintf(w, "DLQ: cannot read it: %v\n\n", err)
-		return -1
+		return dlqReport{listed: -1}
 	}
+	expected := map[string]testevents.DeadLetter{}
+	for _, d := range want {
+		expected[d.EventID] = d
+	}
+	rep := dlqReport{listed: len(msgs)}
 	if len(msgs) == 0 {
 		fmt.Fprintln(w, "DLQ: empty.")
-		fmt.Fprintln(w)
-		return 0
+	} else {
+		fmt.Fprintf(w, "Events in the DLQ (%d), with the reason the apply function recorded:\n", len(msgs))
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "EVENT\tSOURCE\tERROR CODE\tERROR MESSAGE\tEXPECTED")
+		seen := map[string]bool{}
+		for _, m := range msgs {
+			a := m.Attributes
+			id := a[apply.AttrEventID]
+			mark := "UNEXPECTED"
+			if d, ok := expected[id]; ok && d.ErrorCode == a[apply.AttrErrorCode] {
+				mark = "deliberate"
+				rep.deliberate++
+				seen[id] = true
+			} else {
+				rep.unexpected++
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", oneLine(id, 48), a[apply.AttrSource], a[apply.AttrErrorCode],
+				oneLine(a[apply.AttrErrorMessage], 80), mark)
+		}
+		tw.Flush()
+		for _, d := range want {
+			if !seen[d.EventID] {
+				rep.missing++
+			}
+		}
 	}
-	fmt.Fprintf(w, "Events in the DLQ (%d), with the reason the apply function recorded:\n", len(msgs))
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "EVENT\tSOURCE\tERROR CODE\tERROR MESSAGE")
-	for _, m := range msgs {
-		a := m.Attributes
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", oneLine(a[apply.AttrEventID], 48), a[apply.AttrSource], a[apply.AttrErrorCode],
-			oneLine(a[apply.AttrErrorMessage], 90))
+	if len(want) > 0 {
+		fmt.Fprintln(w, "\nDeliberate permanent failures among the testevents (bad examples, kept to show the DLQ and its reasons):")
+		for _, d := range want {
+			fmt.Fprintf(w, "  - %s (%s): %s\n", d.EventID, d.ErrorCode, d.Why)
+		}
 	}
-	tw.Flush()
 	fmt.Fprintln(w)
-	return len(msgs)
+	return rep
 }
 
-func printSummary(ctx context.Context, w io.Writer, st *localstack.Stack, sum summary, drainErr error, dlq int) int {
+func printSummary(ctx context.Context, w io.Writer, st *localstack.Stack, sum summary, drainErr error, dlq dlqReport) int {
 	code := 0
 	var statuses []string
 	keys := make([]int, 0, len(sum.statuses))
@@ -237,10 +272,19 @@ func printSummary(ctx context.Context, w io.Writer, st *localstack.Stack, sum su
 		fmt.Fprintf(w, "  queue depth:       %d\n", d.Total())
 	}
 	if d, err := st.QueueDepth(ctx, st.DLQURL); err == nil {
-		fmt.Fprintf(w, "  DLQ depth:         %d (permanent failures; reasons above)\n", d.Total())
-		if dlq >= 0 && dlq < d.Total() {
-			fmt.Fprintf(w, "                     (%d listed: a FIFO queue's locked groups cannot be read without consuming them)\n", dlq)
+		fmt.Fprintf(w, "  DLQ depth:         %d (permanent failures, reasons above: %d deliberate bad examples, %d unexpected)\n",
+			d.Total(), dlq.deliberate, dlq.unexpected)
+		if dlq.listed >= 0 && dlq.listed < d.Total() {
+			fmt.Fprintf(w, "                     (%d listed: a FIFO queue's locked groups cannot be read without consuming them)\n", dlq.listed)
 		}
+	}
+	if dlq.unexpected > 0 {
+		fmt.Fprintf(w, "  FAIL: %d events in the DLQ that no testevent expects there\n", dlq.unexpected)
+		code = 1
+	}
+	if dlq.missing > 0 {
+		fmt.Fprintf(w, "  FAIL: %d deliberate failures of the testevents are not in the DLQ\n", dlq.missing)
+		code = 1
 	}
 	if sum.mismatches > 0 {
 		fmt.Fprintf(w, "  FAIL: %d webhooks got another status than the manifest's\n", sum.mismatches)
