@@ -522,9 +522,27 @@ type expression struct {
 	// readsFields: the expression looks into the change's fields, so its
 	// value tells whether the change touched a mapped field.
 	readsFields bool
+	// path is set when the expression is only field names joined by dots
+	// (fields.name, recordId): search then looks them up directly.
+	path []string
 }
 
 func (e *expression) search(doc map[string]any) (any, error) {
+	if e.path != nil {
+		// What the interpreter does for a field on a map[string]any; any
+		// other value (a struct it would read by reflection) goes to it.
+		var cur any = doc
+		for _, key := range e.path {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return e.jp.Search(doc)
+			}
+			if cur = m[key]; cur == nil {
+				return nil, nil
+			}
+		}
+		return cur, nil
+	}
 	return e.jp.Search(doc)
 }
 
@@ -549,7 +567,27 @@ func compile(src string) (*expression, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &expression{src: src, jp: jp, readsFields: mentions(ast, "fields")}, nil
+	path, _ := fieldPath(ast, nil)
+	return &expression{src: src, jp: jp, readsFields: mentions(ast, "fields"), path: path}, nil
+}
+
+// fieldPath returns the names of an expression made only of fields and
+// subexpressions (a.b.c), in order; ok is false for anything else.
+func fieldPath(n parsing.ASTNode, path []string) (_ []string, ok bool) {
+	switch n.NodeType {
+	case parsing.ASTField:
+		s, ok := n.Value.(string)
+		return append(path, s), ok
+	case parsing.ASTSubexpression:
+		if len(n.Children) != 2 {
+			return nil, false
+		}
+		if path, ok = fieldPath(n.Children[0], path); !ok {
+			return nil, false
+		}
+		return fieldPath(n.Children[1], path)
+	}
+	return nil, false
 }
 
 // mentions reports whether the AST names the field name anywhere.
