@@ -23,7 +23,6 @@ import (
 	"github.com/goalrelay/goalrelay/shared/ingest"
 	"github.com/goalrelay/goalrelay/shared/localstack"
 	"github.com/goalrelay/goalrelay/shared/mapping"
-	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/standardwebhooks"
 	"github.com/goalrelay/goalrelay/testevents"
 )
@@ -135,12 +134,20 @@ func TestEndToEnd(t *testing.T) {
 		t.Logf("%d invalid webhooks refused", n)
 	})
 
-	// Valid webhooks: every event they queue must end as a goal, or in the
-	// DLQ with the reason the apply function recorded.
+	// Valid webhooks: every event they queue must end as a goal, except the
+	// deliberate bad examples the manifest lists (deadLettered), which must
+	// be in the DLQ with their reasons, and nothing else may be there.
 	// dlqBefore is the DLQ depth after the valid webhooks; deadOnly the
 	// number of records that are in the DLQ without any goal.
+	deliberate := map[string]testevents.DeadLetter{}
+	for _, d := range set.DeadLetters() {
+		deliberate[d.EventID] = d
+	}
 	var dlqBefore, deadOnly int
 	t.Run("valid webhooks end as goals", func(t *testing.T) {
+		if len(deliberate) == 0 {
+			t.Fatal("the testevents have no deliberate permanent failure: the DLQ is not shown")
+		}
 		byKey := map[string][]goalevents.Event{}
 		sources := map[string][]string{} // record key -> files
 		queued := 0
@@ -151,6 +158,11 @@ func TestEndToEnd(t *testing.T) {
 			evs := expectedEvents(t, f, now)
 			if len(evs) != f.Queued {
 				t.Errorf("%s: in-process ingest queues %d events, the manifest says %d", f.File, len(evs), f.Queued)
+			}
+			for _, d := range f.DeadLettered {
+				if !slices.ContainsFunc(evs, func(ev goalevents.Event) bool { return ev.ID == d.EventID }) {
+					t.Errorf("%s: the manifest expects event %s in the DLQ, but the file does not queue it", f.File, d.EventID)
+				}
 			}
 			rep, err := st.Send(ctx, f)
 			if err != nil {
@@ -181,66 +193,66 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		dlqBefore = dlqDepth(t, ctx, st)
-		if len(dlq) > dlqBefore {
-			t.Errorf("peeked %d DLQ messages, depth %d", len(dlq), dlqBefore)
+		if dlqBefore != len(deliberate) {
+			t.Errorf("%d messages in the DLQ, want the %d deliberate failures", dlqBefore, len(deliberate))
 		}
-		// By event id and by group: a FIFO queue cannot be read in full
-		// without consuming it (a group stays locked while one of its
-		// messages is held), but Peek sees the head of every group, and a
-		// dead-lettered message keeps its group, the record key.
+		// Every deliberate failure is alone in its message group (record),
+		// so Peek sees each of them.
 		inDLQ := map[string]localstack.Message{}
-		groupInDLQ := map[string]localstack.Message{}
 		for _, m := range dlq {
-			inDLQ[m.Attributes[apply.AttrEventID]] = m
-			groupInDLQ[m.GroupID] = m
+			id := m.Attributes[apply.AttrEventID]
+			inDLQ[id] = m
+			for _, a := range []string{apply.AttrErrorCode, apply.AttrErrorMessage, apply.AttrEventType, apply.AttrSource, apply.AttrOriginalMsgID} {
+				if m.Attributes[a] == "" {
+					t.Errorf("DLQ message %s without %s: %v", id, a, m.Attributes)
+				}
+			}
+			d, ok := deliberate[id]
+			switch {
+			case !ok:
+				t.Errorf("DLQ holds event %q, which is no deliberate failure: %s: %s", id, m.Attributes[apply.AttrErrorCode], m.Attributes[apply.AttrErrorMessage])
+			case m.Attributes[apply.AttrErrorCode] != d.ErrorCode:
+				t.Errorf("DLQ: %s: error code %s (%s), want %s", id, m.Attributes[apply.AttrErrorCode], m.Attributes[apply.AttrErrorMessage], d.ErrorCode)
+			default:
+				t.Logf("DLQ  %-50s %s: %s (deliberate)", id, m.Attributes[apply.AttrErrorCode], m.Attributes[apply.AttrErrorMessage])
+			}
+		}
+		for id := range deliberate {
+			if _, ok := inDLQ[id]; !ok {
+				t.Errorf("deliberate failure %s is not in the DLQ", id)
+			}
 		}
 
-		goals, dead := 0, 0
+		goals := 0
 		deadOnly = 0
 		keys := make([]string, 0, len(byKey))
 		for k := range byKey {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		known := map[string]bool{}
 		for _, k := range keys {
 			evs := byKey[k]
 			sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
-			var dm *localstack.Message
-			if m, ok := groupInDLQ[queue.FIFOID(k)]; ok {
-				dm = &m
-			}
+			dead := false
 			for _, ev := range evs {
-				known[ev.ID] = true
-				if m, ok := inDLQ[ev.ID]; ok {
-					dm = &m
+				if _, ok := deliberate[ev.ID]; ok {
+					dead = true
 				}
 			}
 			g, found := st.Simulator.GoalByExternalID(k)
-			if dm != nil {
-				dead++
-				for _, a := range []string{apply.AttrErrorCode, apply.AttrErrorMessage, apply.AttrEventType, apply.AttrSource, apply.AttrOriginalMsgID} {
-					if dm.Attributes[a] == "" {
-						t.Errorf("%s (%v): DLQ message without %s: %v", k, sources[k], a, dm.Attributes)
-					}
-				}
-				t.Logf("DLQ  %-70s %s: %s", k, dm.Attributes[apply.AttrErrorCode], dm.Attributes[apply.AttrErrorMessage])
-				if !found {
-					deadOnly++
-				}
-			}
 			switch {
+			case dead:
+				// The deliberate failures are records no event can create.
+				deadOnly++
+				if found {
+					t.Errorf("%s (%v): a goal exists for a record whose event is a deliberate failure", k, sources[k])
+				}
 			case found:
 				goals++
 				if g.Field(apply.DefaultExternalIDField) != k {
 					t.Errorf("%s: external id field %q", k, g.Field(apply.DefaultExternalIDField))
 				}
 				t.Logf("goal %-70s %q %s %s", k, g.Name, g.StatusName, g.Gsid)
-				if dm != nil {
-					// Some of its events were applied, another was refused
-					// (the batches depend on timing): values may be either.
-					break
-				}
 				// The latest value of each field wins (apply merges and skips stale events).
 				var name, status string
 				for _, ev := range evs {
@@ -257,42 +269,56 @@ func TestEndToEnd(t *testing.T) {
 				if status != "" && !strings.EqualFold(g.StatusName, status) {
 					t.Errorf("%s: goal status %q, want %q", k, g.StatusName, status)
 				}
-			case dm != nil:
 			case evs[len(evs)-1].Type == goalevents.GoalDeleted:
 				t.Logf("del  %-70s (no goal)", k)
 			default:
-				t.Errorf("%s (%v): no goal with this external id, and none of its events is in the DLQ", k, sources[k])
+				t.Errorf("%s (%v): no goal with this external id, and none of its events is a deliberate failure", k, sources[k])
 			}
 		}
-		for id := range inDLQ {
-			if !known[id] {
-				t.Errorf("DLQ holds event %q that no webhook queued", id)
+
+		// What each CRM's records become. The statuses of HubSpot 901 and
+		// 902 and Pipedrive 42 come from the thin updates sent after the
+		// full record that created the goal (the full records say On Track,
+		// New and On Track).
+		const sfOrg = "salesforce/org/" + testevents.SalesforceOrganizationID
+		want := []struct{ key, name, status, company string }{
+			{"hubspot/portal/62515:901", "Reach 80% seat adoption", "Achieved", "Initech"},
+			{"hubspot/portal/62515:902", "Cut onboarding time to 30 days", "On Track", "Globex"},
+			{"hubspot/portal/62515:905", "Expand to EMEA", "New", "IBM"},
+			{sfOrg + ":0065e00000QwErTAAZ", "Reach 80% seat adoption & renew", "Achieved", "Umbrella Corporation"},
+			{sfOrg + ":0065e00000QwErUAAZ", "Faster onboarding", "On Track", "Acme Corp"},
+			{"dynamics/org/4ef5b371-0000-0000-0000-000000000005:5f1e2d3c-0000-0000-0000-0000000000aa", "Acme renewal", "On Track", "Acme Corp"},
+			{"pipedrive/company/8100001:42", "Acme renewal", "Achieved", "Acme Corp"},
+			{"pipedrive/company/8100001:43", "Globex onboarding: 30-day time to value", "On Track", "Globex"},
+			{"sfflow/org/" + testevents.SalesforceOrganizationID + ":a0B5g00000XyZ1AEAV", "Reach 80% seat adoption", "On Track", "IBM"},
+		}
+		for _, w := range want {
+			g, found := st.Simulator.GoalByExternalID(w.key)
+			if !found {
+				t.Errorf("%s: no goal (from %v)", w.key, sources[w.key])
+				continue
+			}
+			if g.Name != w.name || g.StatusName != w.status || g.CompanyID != st.Simulator.CompanyID(w.company) || g.EntityType != "COMPANY" {
+				t.Errorf("%s: goal %q %q %s company %s, want %q %q COMPANY company %s (%s)", w.key, g.Name, g.StatusName, g.EntityType,
+					g.CompanyID, w.name, w.status, st.Simulator.CompanyID(w.company), w.company)
 			}
 		}
-		// A full record with a company must become a goal. (With the shipped
-		// mapping, most testevents lack a company name: those records are
-		// dead-lettered with CANNOT_CREATE, as checked above.)
-		if goals < 2 {
-			t.Errorf("only %d goals", goals)
-		}
-		for _, file := range []string{"dynamics-create.json"} {
-			ok := false
-			for k, files := range sources {
-				if slices.Contains(files, file) {
-					_, found := st.Simulator.GoalByExternalID(k)
-					ok = ok || found
-				}
+		// The generic event's metric and Success Plan are the tenant's.
+		if g, found := st.Simulator.GoalByExternalID(want[len(want)-1].key); found {
+			metric := st.Simulator.MetricID("Adoption Rate")
+			if len(g.Metrics) != 1 || g.Metrics[0].MetricID != metric {
+				t.Errorf("generic goal metrics %+v, want Adoption Rate %s", g.Metrics, metric)
 			}
-			if !ok {
-				t.Errorf("%s: no goal", file)
+			if len(g.SPs) != 1 || g.SPs[0] != "1S02JJSBDT2ZT78W7NMT0VBJP3QF725QD8RC" {
+				t.Errorf("generic goal Success Plans %v, want IBM Adoption Plan", g.SPs)
 			}
 		}
-		if got := len(st.NewGoals()); got != goals {
-			t.Errorf("%d new goals in the simulator, %d expected", got, goals)
+		if got := len(st.NewGoals()); got != len(want) || goals != len(want) {
+			t.Errorf("%d new goals in the simulator, %d records with a goal, want %d", got, goals, len(want))
 		}
 		esm := st.ESM()
-		t.Logf("%d events queued, %d records: %d goals, %d in the DLQ; ESM received %d, deleted %d, failed %d, invoke errors %d",
-			queued, len(keys), goals, dead, esm.Received, esm.Deleted, esm.Failed, esm.InvokeErrors)
+		t.Logf("%d events queued, %d records: %d goals, %d deliberately in the DLQ; ESM received %d, deleted %d, failed %d, invoke errors %d",
+			queued, len(keys), goals, deadOnly, esm.Received, esm.Deleted, esm.Failed, esm.InvokeErrors)
 		if esm.InvokeErrors > 0 {
 			t.Errorf("failed apply invocations: %s", esm.LastInvokeError)
 		}
@@ -384,13 +410,23 @@ func TestEndToEnd(t *testing.T) {
 		if g.Name != "Redriven goal" || g.CompanyID != companyID || g.StatusName != "On Track" {
 			t.Errorf("goal %q %q company %s, want company %s", g.Name, g.StatusName, g.CompanyID, companyID)
 		}
-		// The others still cannot be applied and come back to the DLQ, except
-		// those a newer event of their record has overtaken meanwhile
-		// (acknowledged as stale).
-		if after := dlqDepth(t, ctx, st); after > dlqBefore || after < deadOnly {
-			t.Errorf("%d messages in the DLQ after the redrive, want %d..%d", after, deadOnly, dlqBefore)
+		// The deliberate failures still cannot be applied and come back to
+		// the DLQ with the same reasons (no newer event of their records
+		// overtakes them).
+		if after := dlqDepth(t, ctx, st); after != dlqBefore || after != deadOnly {
+			t.Errorf("%d messages in the DLQ after the redrive, want %d", after, dlqBefore)
 		} else {
 			t.Logf("%d messages back in the DLQ after the redrive (%d before)", after, dlqBefore)
+		}
+		back, err := st.Peek(ctx, st.DLQURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range back {
+			id := m.Attributes[apply.AttrEventID]
+			if d, ok := deliberate[id]; !ok || m.Attributes[apply.AttrErrorCode] != d.ErrorCode {
+				t.Errorf("after the redrive the DLQ holds %s: %s: %s", id, m.Attributes[apply.AttrErrorCode], m.Attributes[apply.AttrErrorMessage])
+			}
 		}
 	})
 	t.Logf("end to end in %s", time.Since(began).Round(time.Millisecond))
