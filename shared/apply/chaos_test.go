@@ -2,14 +2,10 @@ package apply_test
 
 import (
 	"context"
-	"net/url"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -204,68 +200,9 @@ func TestKillMidBatchUnderRIE(t *testing.T) {
 	}
 }
 
-// crash kills fn as a crash would: the bootstrap first, then the emulator.
-// aws-lambda-rie starts the bootstrap in a process group of its own, so
-// rie.Function.Kill, which signals the emulator's group, leaves the
-// bootstrap running: it finishes the batch it is working on (applying and
-// recording it) and exits only when it next calls the runtime API. crash
-// finds the emulator by its invoke address (which only this fn uses) and
-// SIGKILLs its children before calling Kill.
+// crash kills the function as a crash would: the emulator and the
+// bootstrap below it (rie.Function.Kill kills every descendant by pid).
 func crash(t *testing.T, fn *rie.Function) {
-	u, err := url.Parse(fn.URL)
-	if err == nil {
-		if pid := findProcess(func(cmdline string) bool {
-			// The emulator itself, not the timeout(1) that runs it.
-			argv0, _, _ := strings.Cut(cmdline, "\x00")
-			return strings.HasSuffix(argv0, "aws-lambda-rie") && strings.Contains(cmdline, "\x00"+u.Host+"\x00")
-		}); pid > 0 {
-			for _, child := range children(pid) {
-				_ = syscall.Kill(child, syscall.SIGKILL)
-			}
-		} else {
-			t.Logf("crash: emulator at %s not found; killing its group only", u.Host)
-		}
-	}
-	fn.Kill()
-}
-
-// findProcess returns the first process whose NUL-separated command line
-// (with a NUL added at the end) satisfies match, or 0.
-func findProcess(match func(cmdline string) bool) int {
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
-		if err != nil || !match(string(b)+"\x00") {
-			continue
-		}
-		pid, _ := strconv.Atoi(filepath.Base(d))
-		return pid
-	}
-	return 0
-}
-
-// children returns the pids whose parent is pid.
-func children(pid int) []int {
-	var out []int
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) > 1 {
-			if ppid, _ := strconv.Atoi(f[1]); ppid == pid {
-				c, _ := strconv.Atoi(filepath.Base(d))
-				out = append(out, c)
-			}
-		}
-	}
-	return out
+	t.Helper()
+	fn.Kill() // the emulator and the bootstrap below it, by pid
 }

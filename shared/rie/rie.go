@@ -249,24 +249,76 @@ func (f *Function) InvokeJSON(ctx context.Context, in, out any) error {
 }
 
 // Kill stops the emulator and the function at once (SIGKILL), as a crash
-// would; Close is the orderly stop.
+// would; Close is the orderly stop. The emulator starts the bootstrap in a
+// process group of its own, so every descendant is killed by pid, not only
+// the group this package started.
 func (f *Function) Kill() {
 	if f.cmd.Process != nil {
+		for _, pid := range descendants(f.cmd.Process.Pid) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
 		_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
 	}
 	<-f.done
 }
 
-// Close stops the process group it started and waits for it.
+// Close stops the process group it started and the bootstrap, and waits.
 func (f *Function) Close() {
 	if f.cmd.Process != nil {
+		kids := descendants(f.cmd.Process.Pid)
 		_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGTERM)
+		for _, pid := range kids {
+			_ = syscall.Kill(pid, syscall.SIGTERM)
+		}
 	}
 	select {
 	case <-f.done:
 	case <-time.After(5 * time.Second):
 		f.Kill()
 	}
+}
+
+// descendants lists every process below pid (children first found, then
+// theirs), read from /proc; empty where /proc is not available.
+func descendants(pid int) []int {
+	parent := map[int]int{}
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "stat"))
+		if err != nil {
+			continue
+		}
+		// "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 2 {
+			continue
+		}
+		p, err1 := strconv.Atoi(filepath.Base(d))
+		pp, err2 := strconv.Atoi(f[1])
+		if err1 == nil && err2 == nil {
+			parent[p] = pp
+		}
+	}
+	var out []int
+	frontier := []int{pid}
+	for len(frontier) > 0 {
+		var next []int
+		for p, pp := range parent {
+			for _, q := range frontier {
+				if pp == q {
+					next = append(next, p)
+				}
+			}
+		}
+		out = append(out, next...)
+		frontier = next
+	}
+	return out
 }
 
 func freePort() (int, error) {

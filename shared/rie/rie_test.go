@@ -1,8 +1,12 @@
 package rie_test
 
 import (
+	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/goalrelay/goalrelay/shared/rie"
 )
@@ -51,4 +55,55 @@ func TestEmulatorRunsBootstrap(t *testing.T) {
 	if err := fn.InvokeJSON(t.Context(), map[string]any{"echo": "again"}, &got); err != nil || got.Echo != "again" {
 		t.Errorf("invoke after error: %v %+v", err, got)
 	}
+}
+
+func TestKillStopsTheBootstrapToo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds binaries")
+	}
+	root, err := rie.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, err := rie.BuildEmulator(t.Context(), root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := rie.Build(t.Context(), root, "./shared/rie/testdata/echo", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, err := rie.Start(t.Context(), rie.Config{Emulator: emu, Bootstrap: boot, Name: "echo", Timeout: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fn.InvokeJSON(t.Context(), map[string]any{"echo": "x"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bootstrapRunning(boot) {
+		t.Fatal("the bootstrap is not running after an invoke")
+	}
+	// Kill it in the middle of a long invoke, as a crash would: the
+	// bootstrap must not go on with its work.
+	go func() { _ = fn.InvokeJSON(context.Background(), map[string]any{"sleepMs": 10000}, nil) }()
+	time.Sleep(300 * time.Millisecond)
+	fn.Kill()
+	deadline := time.Now().Add(time.Second)
+	for bootstrapRunning(boot) {
+		if time.Now().After(deadline) {
+			t.Fatal("the bootstrap survived Kill during an invoke")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// bootstrapRunning reports whether a process runs the binary at path.
+func bootstrapRunning(path string) bool {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		if exe, err := os.Readlink(filepath.Join(d, "exe")); err == nil && exe == path {
+			return true
+		}
+	}
+	return false
 }

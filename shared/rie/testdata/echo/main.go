@@ -5,14 +5,16 @@ import (
 	"context"
 	"errors"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 type in struct {
-	Fail bool   `json:"fail"`
-	Echo string `json:"echo"`
+	Fail    bool   `json:"fail"`
+	Echo    string `json:"echo"`
+	SleepMs int    `json:"sleepMs"`
 }
 
 type out struct {
@@ -24,6 +26,9 @@ type out struct {
 
 func main() {
 	lambda.Start(func(ctx context.Context, e in) (out, error) {
+		if e.SleepMs > 0 {
+			time.Sleep(time.Duration(e.SleepMs) * time.Millisecond)
+		}
 		if e.Fail {
 			return out{}, errors.New("failure requested")
 		}
