@@ -3,7 +3,6 @@ package quota_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"slices"
 	"sync"
@@ -39,33 +38,14 @@ var tableSeq atomic.Int64
 func newTable(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
 	cfg := awstest.Config(t, moto)
-	// moto_server serves requests on several threads without locking an
-	// item between a condition check and the write, so concurrent
-	// conditional writes can both succeed there, which DynamoDB never
-	// allows (without this, 8 goroutines over-take a 30-unit window).
-	// Sending it one request at a time restores DynamoDB's atomicity; the
-	// goroutines still interleave their requests freely.
-	cfg.HTTPClient = &http.Client{Transport: &oneAtATime{rt: http.DefaultTransport}}
+	// awstest serialises requests to moto_server, whose conditional writes
+	// are otherwise not atomic under concurrency.
 	client := dynamodb.NewFromConfig(cfg)
 	name := fmt.Sprintf("quota-%d", tableSeq.Add(1))
 	if err := state.CreateTable(t.Context(), client, name); err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}
 	return client, name
-}
-
-// oneAtATime sends one request at a time. moto answers only after it has
-// applied a request, so holding the lock until the response headers arrive
-// is enough.
-type oneAtATime struct {
-	mu sync.Mutex
-	rt http.RoundTripper
-}
-
-func (o *oneAtATime) RoundTrip(r *http.Request) (*http.Response, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.rt.RoundTrip(r)
 }
 
 // fakeClock is a clock whose timers fire only when the test advances it.

@@ -3,7 +3,6 @@ package state_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -38,13 +37,8 @@ var tableSeq atomic.Int64
 func newTable(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
 	cfg := awstest.Config(t, moto)
-	// moto_server handles requests on several threads and does not lock
-	// an item between a condition check and the write, so two concurrent
-	// conditional writes can both succeed there, which DynamoDB never
-	// allows. Sending it one request at a time restores DynamoDB's
-	// per-item atomicity; the goroutines of the race tests still
-	// interleave their requests freely.
-	cfg.HTTPClient = &http.Client{Transport: &oneAtATime{rt: http.DefaultTransport}}
+	// awstest serialises requests to moto_server, whose conditional writes
+	// are otherwise not atomic under concurrency.
 	client := dynamodb.NewFromConfig(cfg)
 	name := fmt.Sprintf("state-%d", tableSeq.Add(1))
 	if err := state.CreateTable(t.Context(), client, name); err != nil {
@@ -80,18 +74,4 @@ func newStore(t testing.TB, c *clock) (*state.Store, *dynamodb.Client, string) {
 	t.Helper()
 	client, name := newTable(t)
 	return state.New(client, name, func(o *state.Options) { o.Now = c.Now }), client, name
-}
-
-// oneAtATime sends one request at a time. moto answers only after it has
-// applied a request, so holding the lock until the response headers arrive
-// is enough.
-type oneAtATime struct {
-	mu sync.Mutex
-	rt http.RoundTripper
-}
-
-func (o *oneAtATime) RoundTrip(r *http.Request) (*http.Response, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.rt.RoundTrip(r)
 }
