@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"os"
@@ -12,12 +11,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/goalrelay/goalrelay/shared/apply"
+	"github.com/goalrelay/goalrelay/shared/awsenv"
 	"github.com/goalrelay/goalrelay/shared/emf"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/quota"
@@ -31,7 +30,7 @@ func main() {
 	if err != nil {
 		fail(log, err)
 	}
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	awsCfg, err := awsenv.Config(os.Getenv)
 	if err != nil {
 		fail(log, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/goalrelay/goalrelay/shared/awsenv"
 	"github.com/goalrelay/goalrelay/shared/ingest"
 	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/secrets"
@@ -28,7 +29,7 @@ func main() {
 	if err != nil {
 		fail(log, err)
 	}
-	awsCfg, err := awsConfig(os.Getenv)
+	awsCfg, err := awsenv.Config(os.Getenv)
 	if err != nil {
 		fail(log, err)
 	}

@@ -1,4 +1,4 @@
-package main
+package awsenv
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
-// awsConfig builds the clients' aws.Config from the Lambda environment,
+// Config builds the clients' aws.Config from the Lambda environment,
 // reading through getenv (os.Getenv in main). It stands in for
 // config.LoadDefaultConfig, whose package (shared config files, SSO, STS,
 // IMDS and container credentials) is 2 MB of a bootstrap that must stay
@@ -32,7 +32,7 @@ import (
 // function), no AWS_MAX_ATTEMPTS / AWS_RETRY_MODE (the clients keep the
 // SDK's standard retryer), no FIPS or dual-stack settings. Credentials are
 // required, so a misconfigured environment fails at init.
-func awsConfig(getenv func(string) string) (aws.Config, error) {
+func Config(getenv func(string) string) (aws.Config, error) {
 	src := envSource{getenv}
 	ignore, _, err := src.GetIgnoreConfiguredEndpoints(context.Background())
 	if err != nil {

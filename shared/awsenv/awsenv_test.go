@@ -1,4 +1,4 @@
-package main
+package awsenv
 
 import (
 	"os"
@@ -34,7 +34,7 @@ func resolve(t *testing.T, cfg aws.Config) resolved {
 	}
 }
 
-// TestAWSConfigAsLoadDefaultConfig: for the variables awsConfig reads, the
+// TestAWSConfigAsLoadDefaultConfig: for the variables Config reads, the
 // clients get the region, endpoints and credentials that
 // config.LoadDefaultConfig gives them.
 func TestAWSConfigAsLoadDefaultConfig(t *testing.T) {
@@ -66,12 +66,12 @@ func TestAWSConfigAsLoadDefaultConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := awsConfig(os.Getenv)
+			got, err := Config(os.Getenv)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if d := cmp.Diff(resolve(t, want), resolve(t, got)); d != "" {
-				t.Errorf("resolved (-LoadDefaultConfig +awsConfig):\n%s", d)
+				t.Errorf("resolved (-LoadDefaultConfig +Config):\n%s", d)
 			}
 		})
 	}
@@ -89,8 +89,8 @@ func TestAWSConfigErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			isolate(t, tt.env)
-			if _, err := awsConfig(os.Getenv); err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("awsConfig: %v, want an error naming %s", err, tt.want)
+			if _, err := Config(os.Getenv); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Config: %v, want an error naming %s", err, tt.want)
 			}
 		})
 	}
