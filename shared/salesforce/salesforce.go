@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/goalrelay/goalrelay/shared/webhook"
@@ -36,28 +37,35 @@ type Secret struct {
 
 // Verify checks that the message's OrganizationId is the configured one.
 // Both are normalised to 18 characters (NormalizeID) and compared in
-// constant time. It reads the body only as far as the OrganizationId.
-// A missing, invalid or different OrganizationId wraps
+// constant time. A missing, invalid or different OrganizationId wraps
 // webhook.ErrUnauthenticated; a body that is not an Outbound Message up to
 // that point wraps webhook.ErrMalformed; an unusable secret returns
 // ErrSecret. now is unused: Outbound Messages carry no timestamp to check.
+//
+// Verify decodes the whole body once (bounded by the ingest body limit)
+// and keeps the result on r for Parse, but judges only the part up to the
+// OrganizationId: a problem after it is left for Parse to report.
 func (a *Adapter) Verify(r *webhook.Request, secret json.RawMessage, now time.Time) error {
-	var s Secret
-	if err := json.Unmarshal(secret, &s); err != nil {
-		return fmt.Errorf("%w: not a JSON object with organizationId", ErrSecret)
-	}
-	want, err := NormalizeID(s.OrganizationID)
-	if err != nil {
-		return fmt.Errorf("%w: organizationId is not a 15- or 18-character Salesforce id", ErrSecret)
-	}
-	m, err := decode(r.Body, true)
+	want, err := configuredOrg(secret)
 	if err != nil {
 		return err
 	}
-	if m.orgID == "" {
+	d := decoded(r)
+	org := d.m.orgID
+	if d.err != nil && !d.m.orgSeen {
+		// The body fails before its OrganizationId. Decide as a decode
+		// that stops at the OrganizationId does: it only checks that the
+		// elements it skips are well-formed XML.
+		m, err := decode(r.Body, true)
+		if err != nil {
+			return err
+		}
+		org = m.orgID
+	}
+	if org == "" {
 		return fmt.Errorf("%w: salesforce: message has no OrganizationId", webhook.ErrUnauthenticated)
 	}
-	got, err := NormalizeID(m.orgID)
+	got, err := NormalizeID(org)
 	if err != nil {
 		return fmt.Errorf("%w: salesforce: OrganizationId is not a Salesforce id", webhook.ErrUnauthenticated)
 	}
@@ -65,6 +73,50 @@ func (a *Adapter) Verify(r *webhook.Request, secret json.RawMessage, now time.Ti
 		return fmt.Errorf("%w: salesforce: OrganizationId is not the configured organization", webhook.ErrUnauthenticated)
 	}
 	return nil
+}
+
+// secretCache is the last usable secret and its normalised organization
+// id, so that Verify parses the (unchanging) secret JSON once.
+type secretCache struct{ raw, want string }
+
+var lastSecret atomic.Pointer[secretCache]
+
+func configuredOrg(secret json.RawMessage) (string, error) {
+	if c := lastSecret.Load(); c != nil && c.raw == string(secret) {
+		return c.want, nil
+	}
+	var s Secret
+	if err := json.Unmarshal(secret, &s); err != nil {
+		return "", fmt.Errorf("%w: not a JSON object with organizationId", ErrSecret)
+	}
+	want, err := NormalizeID(s.OrganizationID)
+	if err != nil {
+		return "", fmt.Errorf("%w: organizationId is not a 15- or 18-character Salesforce id", ErrSecret)
+	}
+	lastSecret.Store(&secretCache{raw: string(secret), want: want})
+	return want, nil
+}
+
+// keptKey is the key under which Verify keeps its decode on the request.
+type keptKey struct{}
+
+// decodeResult is a full decode of a body: the message as far as it got,
+// and the error that stopped it, if any.
+type decodeResult struct {
+	m   *message
+	err error
+}
+
+// decoded returns the full decode of r.Body, from Verify's copy on r when
+// there is one, else decoding it now and keeping it on r.
+func decoded(r *webhook.Request) *decodeResult {
+	if v, ok := r.Kept(keptKey{}); ok {
+		return v.(*decodeResult)
+	}
+	m, err := decode(r.Body, false)
+	d := &decodeResult{m: m, err: err}
+	r.Keep(keptKey{}, d)
+	return d
 }
 
 // Parse turns a verified Outbound Message into one Change per
@@ -98,10 +150,14 @@ func (a *Adapter) Verify(r *webhook.Request, secret json.RawMessage, now time.Ti
 // webhook.ErrUnmappable (a notification without Id, record Id, object type
 // or time).
 func (a *Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
-	m, err := decode(r.Body, false)
-	if err != nil {
-		return nil, err
+	d := decoded(r)
+	// The changes share the decoded field maps: drop the decode so that a
+	// second Parse returns maps of its own.
+	r.Keep(keptKey{}, nil)
+	if d.err != nil {
+		return nil, d.err
 	}
+	m := d.m
 	org, err := NormalizeID(m.orgID)
 	if err != nil {
 		return nil, fmt.Errorf("%w: salesforce: OrganizationId is missing or not a Salesforce id", webhook.ErrMalformed)

@@ -27,6 +27,7 @@ const maxDepth = 16
 
 type message struct {
 	orgID         string
+	orgSeen       bool // orgID was read in full
 	notifications []notification
 }
 
@@ -42,6 +43,9 @@ var errStop = errors.New("stop")
 type reader struct {
 	dec   *xml.Decoder
 	depth int
+	// fields is the number of fields of the previous sObject: the
+	// notifications of a message usually carry the same ones.
+	fields int
 }
 
 func malformed(format string, args ...any) error {
@@ -159,7 +163,8 @@ func limit(s string) string {
 func is(n xml.Name, space, local string) bool { return n.Local == local && n.Space == space }
 
 // decode reads an Outbound Message. With orgOnly it stops at the
-// OrganizationId.
+// OrganizationId. The message is returned with the error too, as far as
+// it was read.
 func decode(body []byte, orgOnly bool) (*message, error) {
 	r := &reader{dec: xml.NewDecoder(bytes.NewReader(body))}
 	r.dec.Strict = true
@@ -170,25 +175,25 @@ func decode(body []byte, orgOnly bool) (*message, error) {
 	for {
 		tok, err := r.next()
 		if err != nil {
-			return nil, err
+			return m, err
 		}
 		if t, ok := tok.(xml.StartElement); ok {
 			root = t
 			break
 		}
 		if t, ok := tok.(xml.CharData); ok && len(bytes.TrimSpace(t)) != 0 {
-			return nil, malformed("text before the SOAP envelope")
+			return m, malformed("text before the SOAP envelope")
 		}
 	}
 	if !is(root.Name, nsSOAP, "Envelope") {
-		return nil, malformed("not a SOAP 1.1 envelope")
+		return m, malformed("not a SOAP 1.1 envelope")
 	}
 	err := r.envelope(m, orgOnly)
 	if errors.Is(err, errStop) {
 		return m, nil
 	}
 	if err != nil {
-		return nil, err
+		return m, err
 	}
 	// Epilog: only comments and white space may follow the root.
 	for {
@@ -197,16 +202,16 @@ func decode(body []byte, orgOnly bool) (*message, error) {
 			return m, nil
 		}
 		if err != nil {
-			return nil, malformed("invalid XML after the SOAP envelope")
+			return m, malformed("invalid XML after the SOAP envelope")
 		}
 		switch t := tok.(type) {
 		case xml.Comment, xml.ProcInst:
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) != 0 {
-				return nil, malformed("text after the SOAP envelope")
+				return m, malformed("text after the SOAP envelope")
 			}
 		default:
-			return nil, malformed("content after the SOAP envelope")
+			return m, malformed("content after the SOAP envelope")
 		}
 	}
 }
@@ -285,6 +290,7 @@ func (r *reader) notifications(m *message, orgOnly bool) error {
 				return err
 			}
 			m.orgID = strings.TrimSpace(m.orgID)
+			m.orgSeen = true
 			if orgOnly {
 				return errStop
 			}
@@ -349,13 +355,14 @@ func (r *reader) sObject(n *notification, start xml.StartElement) error {
 			n.object = t
 		}
 	}
-	n.fields = make(map[string]any, 8)
+	n.fields = make(map[string]any, max(r.fields, 8))
 	for {
 		el, ok, err := r.child()
 		if err != nil {
 			return err
 		}
 		if !ok {
+			r.fields = len(n.fields)
 			return nil
 		}
 		name := el.Name.Local
