@@ -41,12 +41,25 @@ type notification struct {
 var errStop = errors.New("stop")
 
 type reader struct {
-	dec   *xml.Decoder
-	depth int
+	dec *xml.Decoder
+	// open holds the open elements, innermost last, and ns the namespace
+	// declarations in scope, innermost last (see next).
+	open []openElement
+	ns   []nsDecl
 	// fields is the number of fields of the previous sObject: the
 	// notifications of a message usually carry the same ones.
 	fields int
 }
+
+type openElement struct {
+	name xml.Name // as written: prefix in Space
+	ns   int      // len(ns) before the element's own declarations
+}
+
+type nsDecl struct{ prefix, uri string }
+
+// xmlURL is the namespace of the reserved prefix xml.
+const xmlURL = "http://www.w3.org/XML/1998/namespace"
 
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: salesforce: "+format, append([]any{webhook.ErrMalformed}, args...)...)
@@ -54,8 +67,18 @@ func malformed(format string, args ...any) error {
 
 // next returns the next token, tracking and bounding the depth. Errors
 // describe the problem by line only, never quoting the body.
+//
+// It reads with RawToken, which neither checks that end tags match nor
+// resolves namespace prefixes, and does both itself the way Token does
+// (Token's bookkeeping costs more than it needs to here): an end tag must
+// repeat its start tag's name, prefix included; the names of a start
+// element and its attributes get the namespace their prefix is bound to,
+// an unprefixed element name the default namespace, and an unbound prefix
+// stays as it is (no namespace URI can equal it: a prefix has no colon).
+// Declarations end with the element that makes them. End tags keep the
+// name as written: nothing here reads it.
 func (r *reader) next() (xml.Token, error) {
-	tok, err := r.dec.Token()
+	tok, err := r.dec.RawToken()
 	if err != nil {
 		var se *xml.SyntaxError
 		switch {
@@ -66,18 +89,53 @@ func (r *reader) next() (xml.Token, error) {
 		}
 		return nil, malformed("invalid XML")
 	}
-	switch tok.(type) {
+	switch t := tok.(type) {
 	case xml.StartElement:
-		r.depth++
-		if r.depth > maxDepth {
+		if len(r.open) >= maxDepth {
 			return nil, malformed("XML nested deeper than %d elements", maxDepth)
 		}
+		r.open = append(r.open, openElement{name: t.Name, ns: len(r.ns)})
+		for _, a := range t.Attr {
+			switch {
+			case a.Name.Space == "xmlns":
+				r.ns = append(r.ns, nsDecl{prefix: a.Name.Local, uri: a.Value})
+			case a.Name.Space == "" && a.Name.Local == "xmlns":
+				r.ns = append(r.ns, nsDecl{prefix: "", uri: a.Value})
+			}
+		}
+		t.Name.Space = r.space(t.Name, true)
+		for i := range t.Attr {
+			t.Attr[i].Name.Space = r.space(t.Attr[i].Name, false)
+		}
+		return t, nil
 	case xml.EndElement:
-		r.depth--
+		if len(r.open) == 0 || r.open[len(r.open)-1].name != t.Name {
+			line, _ := r.dec.InputPos()
+			return nil, malformed("invalid XML at line %d", line)
+		}
+		r.ns = r.ns[:r.open[len(r.open)-1].ns]
+		r.open = r.open[:len(r.open)-1]
 	case xml.Directive:
 		return nil, malformed("XML directives (DOCTYPE, ENTITY) are not allowed")
 	}
 	return tok, nil
+}
+
+// space returns the namespace of a name as written (prefix in n.Space),
+// as Token's translation gives it.
+func (r *reader) space(n xml.Name, element bool) string {
+	switch {
+	case n.Space == "xmlns", n.Space == "" && (!element || n.Local == "xmlns"):
+		return n.Space
+	case n.Space == "xml":
+		return xmlURL
+	}
+	for i := len(r.ns) - 1; i >= 0; i-- {
+		if r.ns[i].prefix == n.Space {
+			return r.ns[i].uri
+		}
+	}
+	return n.Space
 }
 
 // child returns the next child element of the current element, or
@@ -166,7 +224,7 @@ func is(n xml.Name, space, local string) bool { return n.Local == local && n.Spa
 // OrganizationId. The message is returned with the error too, as far as
 // it was read.
 func decode(body []byte, orgOnly bool) (*message, error) {
-	r := &reader{dec: xml.NewDecoder(bytes.NewReader(body))}
+	r := &reader{dec: xml.NewDecoder(bytes.NewReader(body)), open: make([]openElement, 0, maxDepth), ns: make([]nsDecl, 0, 8)}
 	r.dec.Strict = true
 	m := &message{}
 
@@ -197,7 +255,7 @@ func decode(body []byte, orgOnly bool) (*message, error) {
 	}
 	// Epilog: only comments and white space may follow the root.
 	for {
-		tok, err := r.dec.Token()
+		tok, err := r.dec.RawToken()
 		if errors.Is(err, io.EOF) {
 			return m, nil
 		}
