@@ -324,3 +324,49 @@ func goalsFor(e *env, key string) int {
 	}
 	return n
 }
+
+// TestConcurrentConsumersOfOneRecordCreateOneGoal: two consumers get
+// events of the same new record at once (SQS redelivers a group when
+// processing outlives the visibility timeout); the record lock lets one
+// create the goal and sends the other back to the queue, so the record
+// ends with one goal carrying the newer event.
+func TestConcurrentConsumersOfOneRecordCreateOneGoal(t *testing.T) {
+	e := newEnv(t, gt.WithLatency(200*time.Millisecond))
+	ctx := t.Context()
+	e.handle(ctx, e.batch(goalEvent("warm", "900", 0, fullGoal("warm-up")))) // loads the picklist
+	other := *e.svc
+	b1 := e.batch(goalEvent("e1", "901", 1, fullGoal("first")))
+	b2 := e.batch(goalEvent("e2", "901", 2, fullGoal("second")))
+	var failed1, failed2 []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp, err := other.Handle(ctx, b2)
+		if err != nil {
+			t.Error(err)
+		}
+		for _, f := range resp.BatchItemFailures {
+			failed2 = append(failed2, f.ItemIdentifier)
+		}
+	}()
+	failed1 = e.handle(ctx, b1)
+	<-done
+	if len(failed1)+len(failed2) != 1 {
+		t.Fatalf("failed = %v and %v; want exactly one consumer sent back by the lock", failed1, failed2)
+	}
+	// The one sent back is redelivered and applied.
+	for i := 0; i < 5 && (len(failed1) > 0 || len(failed2) > 0); i++ {
+		if len(failed1) > 0 {
+			failed1 = e.handle(ctx, b1)
+		}
+		if len(failed2) > 0 {
+			failed2 = e.handle(ctx, b2)
+		}
+	}
+	if n := goalsFor(e, key901); n != 1 {
+		t.Fatalf("%d goals for one CRM record; logs:\n%s", n, e.logs)
+	}
+	if g, _ := e.sim.GoalByExternalID(key901); g.Name != "second" {
+		t.Errorf("goal name = %q, want the newer event's", g.Name)
+	}
+}

@@ -32,9 +32,12 @@ import (
 type memStore struct {
 	mu    sync.Mutex
 	goals map[string]state.Goal
+	locks map[string]string // record key → owner
 }
 
-func newMemStore() *memStore { return &memStore{goals: map[string]state.Goal{}} }
+func newMemStore() *memStore {
+	return &memStore{goals: map[string]state.Goal{}, locks: map[string]string{}}
+}
 
 func (m *memStore) Begin(_ context.Context, id string, lease time.Duration) (state.Claim, error) {
 	return state.Claim{EventID: id, Attempt: 1, LeaseUntil: time.Now().Add(lease)}, nil
@@ -42,11 +45,24 @@ func (m *memStore) Begin(_ context.Context, id string, lease time.Duration) (sta
 func (m *memStore) Complete(context.Context, state.Claim, time.Duration) error { return nil }
 func (m *memStore) Release(context.Context, state.Claim) error                 { return nil }
 
-func (m *memStore) GetGoal(_ context.Context, key string) (state.Goal, bool, error) {
+func (m *memStore) LockGoal(_ context.Context, key, owner string, _ time.Duration) (state.Goal, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if o, held := m.locks[key]; held && o != owner {
+		return state.Goal{}, false, &state.LockedError{RecordKey: key, Owner: o}
+	}
+	m.locks[key] = owner
 	g, ok := m.goals[key]
 	return g, ok, nil
+}
+
+func (m *memStore) UnlockGoal(_ context.Context, key, owner string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.locks[key] == owner {
+		delete(m.locks, key)
+	}
+	return nil
 }
 
 func (m *memStore) PutGoalVersion(_ context.Context, key, gsid string, v time.Time, id string) error {

@@ -69,6 +69,7 @@ func classify(err error) outcome {
 	case errors.As(err, &perm):
 		return permanent
 	case errors.Is(err, state.ErrBusy),
+		errors.Is(err, state.ErrLocked),
 		errors.Is(err, quota.ErrNoTime),
 		errors.Is(err, quota.ErrDailyExhausted),
 		errors.Is(err, context.DeadlineExceeded),

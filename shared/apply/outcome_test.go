@@ -22,6 +22,7 @@ func TestClassify(t *testing.T) {
 		{"already applied", fmt.Errorf("begin: %w", state.ErrDone), duplicate},
 		{"older than stored", fmt.Errorf("put: %w", state.ErrStale), stale},
 		{"held elsewhere", &state.BusyError{EventID: "e"}, retry},
+		{"record locked elsewhere", &state.LockedError{RecordKey: "k", Owner: "o"}, retry},
 		{"minute spent, no time", &quota.LimitError{Err: quota.ErrNoTime, Limit: "minute"}, retry},
 		{"day spent", &quota.LimitError{Err: quota.ErrDailyExhausted, Limit: "day"}, retry},
 		{"deadline", fmt.Errorf("call: %w", context.DeadlineExceeded), retry},

@@ -37,7 +37,8 @@ type Store interface {
 	Begin(ctx context.Context, eventID string, lease time.Duration) (state.Claim, error)
 	Complete(ctx context.Context, c state.Claim, ttl time.Duration) error
 	Release(ctx context.Context, c state.Claim) error
-	GetGoal(ctx context.Context, recordKey string) (state.Goal, bool, error)
+	LockGoal(ctx context.Context, recordKey, owner string, lease time.Duration) (state.Goal, bool, error)
+	UnlockGoal(ctx context.Context, recordKey, owner string) error
 	PutGoalVersion(ctx context.Context, recordKey, gsid string, version time.Time, eventID string) error
 	SetGsid(ctx context.Context, recordKey, gsid string) error
 	MarkCreating(ctx context.Context, recordKey, eventID string) error

@@ -2,6 +2,8 @@ package apply
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -33,11 +35,21 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		return
 	}
 	key := stateKey(live[0].ev)
-	g, _, err := s.Store.GetGoal(ctx, key)
+	// One consumer at a time works on a record (see state.Store.LockGoal);
+	// the lock comes with the record's state.
+	owner := lockOwner()
+	g, _, err := s.Store.LockGoal(ctx, key, owner, lease)
 	if err != nil {
 		s.finish(ctx, live, err)
 		return
 	}
+	defer func() {
+		// Released even when the Lambda's context is ending: otherwise the
+		// record waits for the lease to expire.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = s.Store.UnlockGoal(uctx, key, owner)
+	}()
 	var fresh []*message
 	for _, m := range live {
 		if !g.Version.IsZero() && m.ev.Time.Before(g.Version) {
@@ -131,4 +143,11 @@ func (s *Service) complete(ctx context.Context, m *message, o outcome) {
 			m.outcome, m.err = retry, fmt.Errorf("record completion: %w", err)
 		}
 	}
+}
+
+// lockOwner names one attempt at a unit, for the record lock.
+func lockOwner() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
