@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/goalrelay/goalrelay/shared/queue"
 )
 
 // DLQ message attributes: why the message is there.
@@ -52,18 +54,9 @@ func (s *Service) deadLetter(ctx context.Context, m *message) error {
 	_, err := s.DLQ.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl:               aws.String(s.DLQURL),
 		MessageBody:            aws.String(m.rec.Body),
-		MessageGroupId:         aws.String(fifoGroup(m.group)),
+		MessageGroupId:         aws.String(queue.FIFOID(m.group)),
 		MessageDeduplicationId: aws.String(hex.EncodeToString(sum[:])),
 		MessageAttributes:      attrs,
 	})
 	return err
-}
-
-// fifoGroup keeps a group id SQS accepts (at most 128 characters).
-func fifoGroup(g string) string {
-	if len(g) <= 128 {
-		return g
-	}
-	sum := sha256.Sum256([]byte(g))
-	return hex.EncodeToString(sum[:])
 }

@@ -107,7 +107,7 @@ func (s *Service) upsertGoal(ctx context.Context, w *work) (outcome, error) {
 		}
 	}
 	req := &gainsight.UpdateGoalRequest{
-		Record:       goalRecord(w.ev, gsid, ""),
+		Record:       goalRecord(w.ev, gsid),
 		Association:  association(w.ev.Data.Associate),
 		Dissociation: association(w.ev.Data.Dissociate),
 		Lookups:      lookups(w.ev.Data.Fields),
@@ -123,7 +123,7 @@ func (s *Service) upsertGoal(ctx context.Context, w *work) (outcome, error) {
 }
 
 func (s *Service) createGoal(ctx context.Context, w *work) (outcome, error) {
-	rec := goalRecord(w.ev, "", "")
+	rec := goalRecord(w.ev, "")
 	rec.Fields[s.externalIDField()] = w.key
 	req := &gainsight.CreateGoalRequest{
 		Record:      rec,
@@ -167,7 +167,7 @@ func (s *Service) deleteGoal(ctx context.Context, w *work) (outcome, error) {
 	if gsid == "" {
 		return ignored, nil
 	}
-	req := &gainsight.UpdateGoalRequest{Record: goalRecord(w.ev, gsid, ""), Lookups: lookups(w.ev.Data.Fields)}
+	req := &gainsight.UpdateGoalRequest{Record: goalRecord(w.ev, gsid), Lookups: lookups(w.ev.Data.Fields)}
 	if err := s.call(ctx, func(ctx context.Context) error {
 		_, err := s.Gainsight.UpdateGoal(ctx, req)
 		return err
@@ -180,7 +180,7 @@ func (s *Service) deleteGoal(ctx context.Context, w *work) (outcome, error) {
 
 // goalRecord is the event's fields as a goal record, with its metric
 // values.
-func goalRecord(ev *goalevents.Event, gsid, _ string) gainsight.GoalRecord {
+func goalRecord(ev *goalevents.Event, gsid string) gainsight.GoalRecord {
 	rec := gainsight.GoalRecord{Gsid: gsid, Fields: maps.Clone(ev.Data.Fields)}
 	if rec.Fields == nil {
 		rec.Fields = map[string]any{}
