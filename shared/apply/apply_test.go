@@ -370,3 +370,23 @@ func TestConcurrentConsumersOfOneRecordCreateOneGoal(t *testing.T) {
 		t.Errorf("goal name = %q, want the newer event's", g.Name)
 	}
 }
+
+// TestBusyEventHoldsBackTheRestOfItsUnit: when an earlier event of a merged
+// unit is held by another consumer, the later ones are not applied ahead
+// of it (they would make it stale): all go back to the queue.
+func TestBusyEventHoldsBackTheRestOfItsUnit(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	e.handle(ctx, e.batch(goalEvent("e0", "901", 0, fullGoal("start"))))
+	if _, err := e.svc.Store.Begin(ctx, "e1", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	before := e.sim.Stats().Calls
+	b := e.batch(goalEvent("e1", "901", 1, map[string]any{"Name": "one"}), goalEvent("e2", "901", 2, map[string]any{"DueDate": "2027-02-28"}))
+	if failed := e.handle(ctx, b); len(failed) != 2 {
+		t.Fatalf("failed = %v, want both messages", failed)
+	}
+	if got := e.sim.Stats().Calls - before; got != 0 {
+		t.Errorf("made %d calls while an earlier event was held elsewhere", got)
+	}
+}

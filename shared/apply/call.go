@@ -31,13 +31,17 @@ func (s *Service) callOnce(ctx context.Context, fn func(context.Context) error) 
 	s.Metrics.Inc(emf.GainsightCalls)
 	err := fn(ctx)
 	var rl *gainsight.RateLimitError
-	if errors.As(err, &rl) {
+	switch {
+	case errors.As(err, &rl):
 		s.Metrics.Inc(emf.Gainsight429)
 		wait := rl.RetryAfter
 		if wait <= 0 {
 			wait = time.Second
 		}
 		_ = s.Quota.Penalize(ctx, wait)
+	case gainsight.IsRetryable(err) && gainsight.RetryAfter(err) > 0:
+		// A 503 with Retry-After: every consumer holds back too.
+		_ = s.Quota.Penalize(ctx, gainsight.RetryAfter(err))
 	}
 	return err
 }

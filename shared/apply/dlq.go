@@ -35,7 +35,7 @@ func (s *Service) deadLetter(ctx context.Context, m *message) error {
 	put := func(name, v string) {
 		if v = strings.TrimSpace(v); v != "" {
 			if len(v) > 1024 {
-				v = v[:1024]
+				v = strings.ToValidUTF8(v[:1024], "") // not a cut rune
 			}
 			attrs[name] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 		}

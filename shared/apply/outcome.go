@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/quota"
@@ -76,19 +77,30 @@ func classify(err error) outcome {
 		errors.Is(err, context.Canceled):
 		return retry
 	case errors.As(err, &api):
-		// 401/403 are retried: the key is fixed by an operator (Secrets
-		// Manager) and the backlog then drains; sending every event to
-		// the DLQ for a bad key would be worse.
-		if api.Retryable() || api.Unauthorized() {
-			return retry
+		// Permanent: a validation error, or Gainsight's coded refusal of
+		// this body (VC_8026 metric in use, VC_1002). Everything else is
+		// retried, and SQS moves it to the DLQ after maxReceiveCount if it
+		// never heals: 401/403 (an operator fixes the key in Secrets
+		// Manager and the backlog drains), and 404/405 or an uncoded 4xx
+		// (a wrong GAINSIGHT_BASE_URL or a proxy), which would otherwise
+		// dead-letter the whole backlog at once.
+		if api.Validation() || refused(api) {
+			return permanent
 		}
-		return permanent
+		return retry
 	case gainsight.IsRetryable(err):
 		// *RateLimitError, *TransportError.
 		return retry
 	default:
 		return retry
 	}
+}
+
+// refused reports a coded, non-retryable answer of Gainsight's API to
+// this request's content.
+func refused(api *gainsight.APIError) bool {
+	return api.Code != "" && !api.Retryable() && !api.Unauthorized() &&
+		api.Status != http.StatusNotFound && api.Status != http.StatusMethodNotAllowed
 }
 
 // reason describes a permanent failure for the DLQ message attributes.

@@ -174,7 +174,7 @@ func (s *Service) processGroup(ctx context.Context, msgs []*message) {
 			failRest(msgs[i:], fmt.Errorf("not attempted: %s left before the deadline", left.Round(time.Millisecond)))
 			return
 		}
-		if err := s.checkNames(ctx, m.ev); err != nil {
+		if err := s.checkNamesBefore(ctx, m.ev); err != nil {
 			m.outcome, m.err = classify(err), err
 			if m.outcome == retry {
 				failRest(msgs[i+1:], err)
@@ -192,7 +192,7 @@ func (s *Service) processGroup(ctx context.Context, msgs []*message) {
 			if !n.pending() || !mergeable(m.ev, n.ev) {
 				break
 			}
-			if err := s.checkNames(ctx, n.ev); err != nil {
+			if err := s.checkNamesBefore(ctx, n.ev); err != nil {
 				break
 			}
 			unit = append(unit, n)
@@ -206,6 +206,13 @@ func (s *Service) processGroup(ctx context.Context, msgs []*message) {
 		}
 		i = j
 	}
+}
+
+// checkNamesBefore is checkNames under the call deadline.
+func (s *Service) checkNamesBefore(ctx context.Context, ev *goalevents.Event) error {
+	cctx, cancel := s.callContext(ctx)
+	defer cancel()
+	return s.checkNames(cctx, ev)
 }
 
 // failRest reports every pending message as failed, unattempted.
@@ -238,6 +245,16 @@ func (s *Service) timeLeft(ctx context.Context) time.Duration {
 		return 24 * time.Hour
 	}
 	return d.Sub(s.now())
+}
+
+// callContext is ctx with its deadline brought forward by the margin: the
+// Gainsight calls (and the quota waits before them) stop in time for the
+// claims, DLQ sends and the batch response, which keep ctx itself.
+func (s *Service) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(ctx, d.Add(-s.margin()))
+	}
+	return context.WithCancel(ctx)
 }
 
 // lease is how long a claim holds an event: the time left before the

@@ -109,7 +109,7 @@ func failures(list []json.RawMessage) string {
 	}
 	s := strings.Join(parts, "; ")
 	if len(s) > 500 {
-		s = s[:500] + "..."
+		s = strings.ToValidUTF8(s[:500], "") + "..."
 	}
 	return s
 }

@@ -20,15 +20,19 @@ import (
 func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	lease := s.lease(ctx)
 	var live []*message
-	resumed := false
-	for _, m := range unit {
+	for i, m := range unit {
 		c, err := s.Store.Begin(ctx, m.ev.ID, lease)
 		if err != nil {
 			m.outcome, m.err = classify(err), err
+			if m.outcome == retry {
+				// FIFO: the unit's later events must not be applied
+				// before this one; they go back to the queue with it.
+				failRest(unit[i+1:], fmt.Errorf("an earlier event of the record was not claimed: %w", err))
+				break
+			}
 			continue
 		}
 		m.claim = &c
-		resumed = resumed || c.Resumed
 		live = append(live, m)
 	}
 	if len(live) == 0 {
@@ -70,8 +74,10 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	if len(evs) > 1 {
 		s.Metrics.Add(emf.EventsMerged, float64(len(evs)-1))
 	}
-	w := &work{key: key, ev: &ev, goal: g, resumed: resumed || g.CreatePending}
-	out, err := s.apply(ctx, w)
+	w := &work{key: key, ev: &ev, goal: g}
+	cctx, cancel := s.callContext(ctx)
+	out, err := s.apply(cctx, w)
+	cancel()
 	if err == nil {
 		// Record the version (and the Gsid) before acknowledging, so a
 		// redelivery finds the goal and an older event is refused.
@@ -98,7 +104,6 @@ type work struct {
 	key     string
 	ev      *goalevents.Event
 	goal    state.Goal
-	resumed bool
 	// gsid is the Gainsight object the unit ended on (created, found or
 	// known).
 	gsid string
