@@ -101,9 +101,9 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 
 // work is the state of one unit while it is applied.
 type work struct {
-	key     string
-	ev      *goalevents.Event
-	goal    state.Goal
+	key  string
+	ev   *goalevents.Event
+	goal state.Goal
 	// gsid is the Gainsight object the unit ended on (created, found or
 	// known).
 	gsid string
