@@ -48,6 +48,7 @@ func main() {
 	}
 	db := dynamodb.NewFromConfig(awsCfg)
 	metrics := emf.New(os.Stdout, os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
+	sqsClient := sqs.NewFromConfig(awsCfg)
 	svc := &apply.Service{
 		Gainsight: client,
 		Store:     state.New(db, cfg.StateTable),
@@ -56,7 +57,8 @@ func main() {
 			o.OnWait = func(d time.Duration) { metrics.Add(emf.QuotaWaitMs, float64(d.Milliseconds())) }
 		}),
 		Keys:            keys,
-		DLQ:             sqs.NewFromConfig(awsCfg),
+		DLQ:             sqsClient,
+		Defer:           sqsClient,
 		DLQURL:          cfg.DLQURL,
 		ExternalIDField: cfg.ExternalIDField,
 		Picklist:        &apply.Picklist{},

@@ -2,9 +2,18 @@ package apply_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/goalrelay/goalrelay/shared/awstest"
+	"github.com/goalrelay/goalrelay/shared/quota"
 
 	goalevents "github.com/goalrelay/goalrelay/events"
 	gt "github.com/goalrelay/goalrelay/shared/gainsight/gainsighttest"
@@ -388,5 +397,57 @@ func TestBusyEventHoldsBackTheRestOfItsUnit(t *testing.T) {
 	}
 	if got := e.sim.Stats().Calls - before; got != 0 {
 		t.Errorf("made %d calls while an earlier event was held elsewhere", got)
+	}
+}
+
+// dayQuotaSpent is a quota whose day budget is spent until an hour from now.
+type dayQuotaSpent struct{}
+
+func (dayQuotaSpent) Take(context.Context) error {
+	return &quota.LimitError{Err: quota.ErrDailyExhausted, Limit: "day", Resets: time.Now().Add(time.Hour)}
+}
+func (dayQuotaSpent) Penalize(context.Context, time.Duration) error { return nil }
+
+// TestSpentDayDefersMessages: when the day's quota is spent, the failed
+// messages are made invisible until it resets, instead of coming back
+// every visibility timeout and reaching the DLQ after maxReceiveCount.
+func TestSpentDayDefersMessages(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	q, err := e.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(fmt.Sprintf("defer-%d.fifo", seq.Add(1))),
+		Attributes: map[string]string{"FifoQueue": "true", "VisibilityTimeout": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := goalEvent("e1", "901", 0, fullGoal("x"))
+	body, _ := json.Marshal(ev)
+	if _, err := e.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String(string(body)),
+		MessageGroupId: aws.String("g"), MessageDeduplicationId: aws.String("e1")}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl})
+	if err != nil || len(got.Messages) != 1 {
+		t.Fatalf("receive: %v %v", got, err)
+	}
+	name := (*q.QueueUrl)[strings.LastIndex(*q.QueueUrl, "/")+1:]
+	b := e.batch(ev)
+	b.Records[0].MessageId = *got.Messages[0].MessageId
+	b.Records[0].ReceiptHandle = *got.Messages[0].ReceiptHandle
+	b.Records[0].EventSourceARN = "arn:aws:sqs:us-east-1:" + awstest.AccountID + ":" + name
+	e.svc.Picklist = nil
+	e.svc.Quota = dayQuotaSpent{}
+	e.svc.Defer = e.sqs
+	if failed := e.handle(ctx, b); len(failed) != 1 {
+		t.Fatalf("failed = %v, want the message", failed)
+	}
+	// Past the queue's own 1 s visibility timeout the message is still
+	// held back.
+	time.Sleep(1500 * time.Millisecond)
+	again, err := e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Messages) != 0 {
+		t.Errorf("the message came back after %s; it should wait for the quota", "1.5s")
 	}
 }

@@ -77,6 +77,10 @@ type Service struct {
 	Keys      KeyRefresher // may be nil
 	DLQ       DLQ
 	DLQURL    string
+	// Defer holds back messages that wait for the day's quota or a long
+	// Retry-After (ChangeMessageVisibility); nil leaves them to the
+	// queue's visibility timeout.
+	Defer Deferrer
 	// ExternalIDField is the custom field that identifies goals and
 	// templates by record key; DefaultExternalIDField when empty.
 	ExternalIDField string
@@ -121,6 +125,7 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 		s.processGroup(ctx, groups[g])
 	}
 
+	s.deferMessages(ctx, msgs)
 	var resp events.SQSEventResponse
 	for _, m := range msgs {
 		if m.outcome == permanent {

@@ -1,0 +1,103 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/goalrelay/goalrelay/shared/quota"
+)
+
+// Deferrer is the part of the SQS client used to hold messages back until
+// the quota frees up.
+type Deferrer interface {
+	GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
+	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
+}
+
+// maxVisibility is SQS's limit on a message's visibility timeout.
+const maxVisibility = 12 * time.Hour
+
+// minDefer is the shortest wait worth a deferral; shorter ones are left
+// to the queue's own visibility timeout.
+const minDefer = time.Minute
+
+// deferral says how long a failed message should stay invisible: until the
+// quota frees up when it failed because the day's budget is spent or a
+// Retry-After runs; zero otherwise. Without it such a message would come
+// back every visibility timeout and reach the DLQ after maxReceiveCount
+// receives although nothing is wrong with it.
+func (s *Service) deferral(m *message) time.Duration {
+	var le *quota.LimitError
+	if m.outcome != retry || !errors.As(m.err, &le) || le.Limit == "minute" {
+		return 0
+	}
+	d := le.Resets.Sub(s.now())
+	if d < minDefer {
+		return 0
+	}
+	return min(d, maxVisibility)
+}
+
+// deferMessages sets the visibility of the messages that wait for the
+// quota. Failing to do so only means they come back sooner.
+func (s *Service) deferMessages(ctx context.Context, msgs []*message) {
+	if s.Defer == nil {
+		return
+	}
+	byQueue := map[string][]types.ChangeMessageVisibilityBatchRequestEntry{}
+	for _, m := range msgs {
+		d := s.deferral(m)
+		if d == 0 || m.rec.ReceiptHandle == "" || m.rec.EventSourceARN == "" {
+			continue
+		}
+		byQueue[m.rec.EventSourceARN] = append(byQueue[m.rec.EventSourceARN], types.ChangeMessageVisibilityBatchRequestEntry{
+			Id:                aws.String(m.rec.MessageId),
+			ReceiptHandle:     aws.String(m.rec.ReceiptHandle),
+			VisibilityTimeout: int32(d / time.Second),
+		})
+	}
+	for arn, entries := range byQueue {
+		url, err := s.queueURL(ctx, arn)
+		if err != nil {
+			s.logger().WarnContext(ctx, "cannot defer messages", "queue_arn", arn, "error", err.Error())
+			continue
+		}
+		for len(entries) > 0 {
+			n := min(len(entries), 10)
+			if _, err := s.Defer.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{
+				QueueUrl: aws.String(url), Entries: entries[:n],
+			}); err != nil {
+				s.logger().WarnContext(ctx, "cannot defer messages", "queue_arn", arn, "error", err.Error())
+			}
+			entries = entries[n:]
+		}
+	}
+}
+
+var queueURLs sync.Map // queue ARN → URL
+
+// queueURL resolves arn:aws:sqs:<region>:<account>:<name> to its URL once
+// per process.
+func (s *Service) queueURL(ctx context.Context, arn string) (string, error) {
+	if u, ok := queueURLs.Load(arn); ok {
+		return u.(string), nil
+	}
+	parts := strings.Split(arn, ":")
+	if len(parts) != 6 || parts[2] != "sqs" {
+		return "", errors.New("not an SQS queue ARN")
+	}
+	out, err := s.Defer.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5]), QueueOwnerAWSAccountId: aws.String(parts[4])})
+	if err != nil {
+		return "", err
+	}
+	u := aws.ToString(out.QueueUrl)
+	queueURLs.Store(arn, u)
+	return u, nil
+}
