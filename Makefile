@@ -6,7 +6,7 @@ BIN   := bin
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 LAMBDA_ARCH  ?= arm64
 
-.PHONY: all build test test-short run bench lint fuzz clean tools \
+.PHONY: all build test test-short run bench clean tools \
         build-IngestFunction build-ApplyFunction
 
 all: build
