@@ -321,6 +321,29 @@ func TestTemplateAndMetricEvents(t *testing.T) {
 			t.Errorf("metric still there")
 		}
 	}
+	// The record comes back in the CRM: a new template and a new metric
+	// are created, not updates of the deleted ones.
+	tmpl4 := tmpl
+	tmpl4.ID, tmpl4.Time = "t4", t0.Add(3*time.Minute)
+	metric2 := metric
+	metric2.ID, metric2.Time = "m3", t0.Add(3*time.Minute)
+	if failed := e.handle(ctx, e.batch(tmpl4, metric2)); len(failed) != 0 || len(e.dlq()) != 0 {
+		t.Fatalf("failed = %v; logs:\n%s", failed, e.logs)
+	}
+	recreated := 0
+	for _, x := range e.sim.Templates() {
+		if x.Name == "Adoption template" && x.Gsid != tg.Gsid {
+			recreated++
+		}
+	}
+	for _, m := range e.sim.Metrics() {
+		if m.Name == "Seats in use" {
+			recreated++
+		}
+	}
+	if recreated != 2 {
+		t.Errorf("recreated %d of the template and the metric, want both", recreated)
+	}
 }
 
 // goalsFor counts the simulator's goals that carry the record key.
@@ -360,8 +383,10 @@ func TestConcurrentConsumersOfOneRecordCreateOneGoal(t *testing.T) {
 	}()
 	failed1 = e.handle(ctx, b1)
 	<-done
-	if len(failed1)+len(failed2) != 1 {
-		t.Fatalf("failed = %v and %v; want exactly one consumer sent back by the lock", failed1, failed2)
+	// Usually the calls overlap and the lock sends one consumer back; on a
+	// slow machine the second may start after the first ended. Never both.
+	if len(failed1)+len(failed2) > 1 {
+		t.Fatalf("failed = %v and %v; want at most one consumer sent back", failed1, failed2)
 	}
 	// The one sent back is redelivered and applied.
 	for i := 0; i < 5 && (len(failed1) > 0 || len(failed2) > 0); i++ {

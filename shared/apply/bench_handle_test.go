@@ -86,6 +86,16 @@ func (m *memStore) SetGsid(_ context.Context, key, gsid string) error {
 	return nil
 }
 
+func (m *memStore) ForgetGsid(_ context.Context, key, gsid string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if g := m.goals[key]; g.Gsid == gsid {
+		g.Gsid = ""
+		m.goals[key] = g
+	}
+	return nil
+}
+
 func (m *memStore) MarkCreating(_ context.Context, key, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

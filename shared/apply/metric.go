@@ -105,5 +105,6 @@ func (s *Service) deleteMetric(ctx context.Context, w *work) (outcome, error) {
 	}); err != nil {
 		return classify(err), err
 	}
+	w.deleted = w.goal.Gsid
 	return done, nil
 }

@@ -41,6 +41,7 @@ type Store interface {
 	UnlockGoal(ctx context.Context, recordKey, owner string) error
 	PutGoalVersion(ctx context.Context, recordKey, gsid string, version time.Time, eventID string) error
 	SetGsid(ctx context.Context, recordKey, gsid string) error
+	ForgetGsid(ctx context.Context, recordKey, gsid string) error
 	MarkCreating(ctx context.Context, recordKey, eventID string) error
 	ClearCreating(ctx context.Context, recordKey, eventID string) error
 }

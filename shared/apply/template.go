@@ -99,6 +99,7 @@ func (s *Service) deleteTemplate(ctx context.Context, w *work) (outcome, error) 
 		return permanent, &PermanentError{Code: "TEMPLATE_DELETE_REFUSED",
 			Message: fmt.Sprintf("Gainsight refused to delete template %s (request %s): %s", gsid, resp.RequestID, failures(resp.FailureList))}
 	}
+	w.deleted = gsid
 	return done, nil
 }
 

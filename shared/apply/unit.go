@@ -84,10 +84,13 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		if w.gsid != "" || out == done {
 			err = s.Store.PutGoalVersion(ctx, key, w.gsid, ev.Time, ev.ID)
 			if errors.Is(err, state.ErrStale) {
-				// A newer event was applied meanwhile (a redrive racing
-				// the live stream); ours reached Gainsight after it.
+				// A newer event was recorded meanwhile: only possible
+				// when this unit outlived its record lock.
 				err = nil
 			}
+		}
+		if err == nil && w.deleted != "" {
+			err = s.Store.ForgetGsid(ctx, key, w.deleted)
 		}
 	}
 	if err != nil {
@@ -104,6 +107,8 @@ type work struct {
 	key  string
 	ev   *goalevents.Event
 	goal state.Goal
+	// deleted is the Gsid of a template or metric the unit deleted.
+	deleted string
 	// gsid is the Gainsight object the unit ended on (created, found or
 	// known).
 	gsid string

@@ -277,3 +277,24 @@ func (s *Store) ClearCreating(ctx context.Context, recordKey, eventID string) er
 	}
 	return fmt.Errorf("state: clear goal %s creating: %w", recordKey, err)
 }
+
+// ForgetGsid removes the record's Gsid after its Gainsight object (a
+// template or a metric) was deleted, so that a later upsert of the record
+// creates a new one instead of updating the deleted one. A record that
+// holds another Gsid by then is left alone.
+func (s *Store) ForgetGsid(ctx context.Context, recordKey, gsid string) error {
+	if recordKey == "" || gsid == "" {
+		return errors.New("state: ForgetGsid needs a record key and a gsid")
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       goalKey(recordKey),
+		UpdateExpression:          aws.String("SET " + attrUpdatedAt + " = :now REMOVE " + attrGsid),
+		ConditionExpression:       aws.String(attrGsid + " = :g"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":g": str(gsid), ":now": num(s.opts.Now().UnixMilli())},
+	})
+	if _, failed := conditionFailed(err); err == nil || failed {
+		return nil
+	}
+	return fmt.Errorf("state: forget gsid of goal %s: %w", recordKey, err)
+}

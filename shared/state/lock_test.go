@@ -87,3 +87,24 @@ func TestLockGoalRace(t *testing.T) {
 		t.Errorf("%d owners took the lock, want 1", won)
 	}
 }
+
+func TestForgetGsid(t *testing.T) {
+	s, _, _ := newStore(t, newClock())
+	ctx := t.Context()
+	if err := s.PutGoalVersion(ctx, rec, "1CG0A", t0, "e1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ForgetGsid(ctx, rec, "1CG0OTHER"); err != nil {
+		t.Fatal(err)
+	}
+	if g, _, _ := s.GetGoal(ctx, rec); g.Gsid != "1CG0A" {
+		t.Fatalf("another gsid was forgotten: %+v", g)
+	}
+	if err := s.ForgetGsid(ctx, rec, "1CG0A"); err != nil {
+		t.Fatal(err)
+	}
+	g, _, _ := s.GetGoal(ctx, rec)
+	if g.Gsid != "" || !g.Version.Equal(t0) {
+		t.Errorf("after ForgetGsid: %+v; want no gsid and the version kept", g)
+	}
+}
