@@ -476,3 +476,28 @@ func TestSpentDayDefersMessages(t *testing.T) {
 		t.Errorf("the message came back after %s; it should wait for the quota", "1.5s")
 	}
 }
+
+func TestMetricCreateWithLostAnswerIsNotDuplicated(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	metric := goalevents.Event{SpecVersion: "1.0", ID: "m1", Source: "generic/acme", Type: goalevents.MetricUpserted, Subject: "nps",
+		Time: t0, Data: goalevents.Data{ExternalID: "nps", Fields: map[string]any{"name": "Net promoter score", "unitOfMeasure": "DECIMAL",
+			"associateGoalTypeNames": []any{"Adoption"}}}}
+	e.svc.Gainsight = &failNth{Gainsight: e.svc.Gainsight, sim: e.sim, n: 1,
+		fault: gt.Fault{Status: http.StatusBadGateway, AfterApply: true}}
+	if failed := e.handle(ctx, e.batch(metric)); len(failed) != 1 {
+		t.Fatalf("failed = %v, want the message with the lost answer", failed)
+	}
+	if failed := e.handle(ctx, e.batch(metric)); len(failed) != 0 {
+		t.Fatalf("redelivery failed = %v; logs:\n%s", failed, e.logs)
+	}
+	n := 0
+	for _, m := range e.sim.Metrics() {
+		if m.Name == "Net promoter score" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d metrics for one record", n)
+	}
+}

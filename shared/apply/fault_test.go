@@ -38,3 +38,8 @@ func (f *failNth) UpdateGoal(ctx context.Context, r *gainsight.UpdateGoalRequest
 	f.arm()
 	return f.Gainsight.UpdateGoal(ctx, r)
 }
+
+func (f *failNth) CreateMetrics(ctx context.Context, r *gainsight.CreateMetricsRequest) (*gainsight.CreateMetricsResponse, error) {
+	f.arm()
+	return f.Gainsight.CreateMetrics(ctx, r)
+}

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/goalrelay/goalrelay/shared/gainsight"
@@ -43,37 +44,40 @@ func metricInput(fields map[string]any, gsid string) gainsight.MetricInput {
 }
 
 // upsertMetric creates or updates a metric. Gainsight has no metric fetch,
-// so the state table alone maps the record to its metric; a create whose
-// answer was lost is retried as a create, and a duplicate metric is then
-// possible (it is named in the log line of the retry).
+// so the state table maps the record to its metric; a create whose answer
+// was lost is resolved by name through the picklist's metric list before it
+// is tried again.
 func (s *Service) upsertMetric(ctx context.Context, w *work) (outcome, error) {
-	gsid := w.goal.Gsid
-	in := metricInput(w.ev.Data.Fields, gsid)
-	var resp *gainsight.MetricsResponse
-	var err error
-	if gsid == "" {
-		if in.Record.Name == "" || in.Record.UnitOfMeasure == "" {
-			return permanent, permanentf("CANNOT_CREATE", "metric %s is unknown and the event lacks name or unitOfMeasure to create it", w.key)
-		}
-		if w.goal.CreatePending {
-			s.logger().WarnContext(ctx, "metric create retried after an unknown outcome; a duplicate metric is possible",
-				"record_key", w.key, "event_id", w.ev.ID)
-		}
-		if err := s.Store.MarkCreating(ctx, w.key, w.ev.ID); err != nil {
+	in := metricInput(w.ev.Data.Fields, w.goal.Gsid)
+	if w.goal.Gsid != "" {
+		return s.updateMetric(ctx, w, in)
+	}
+	if in.Record.Name == "" || in.Record.UnitOfMeasure == "" {
+		return permanent, permanentf("CANNOT_CREATE", "metric %s is unknown and the event lacks name or unitOfMeasure to create it", w.key)
+	}
+	if w.goal.CreatePending {
+		// A create's answer was lost: look for the metric by name before
+		// creating it again.
+		found, err := s.findMetric(ctx, in.Record.Name)
+		if err != nil {
 			return retry, err
 		}
-		err = s.call(ctx, func(ctx context.Context) error {
-			var err error
-			resp, err = s.Gainsight.CreateMetrics(ctx, &gainsight.CreateMetricsRequest{Requests: []gainsight.MetricInput{in}})
-			return err
-		})
-	} else {
-		err = s.call(ctx, func(ctx context.Context) error {
-			var err error
-			resp, err = s.Gainsight.UpdateMetrics(ctx, &gainsight.UpdateMetricsRequest{Requests: []gainsight.MetricInput{in}})
-			return err
-		})
+		if found != "" {
+			if in.Record.Gsid, err = s.adoptGsid(ctx, w.key, found); err != nil {
+				return retry, err
+			}
+			return s.updateMetric(ctx, w, in)
+		}
 	}
+	if err := s.Store.MarkCreating(ctx, w.key, w.ev.ID); err != nil {
+		return retry, err
+	}
+	var resp *gainsight.MetricsResponse
+	err := s.call(ctx, func(ctx context.Context) error {
+		var err error
+		resp, err = s.Gainsight.CreateMetrics(ctx, &gainsight.CreateMetricsRequest{Requests: []gainsight.MetricInput{in}})
+		return err
+	})
 	if err != nil {
 		o := classify(err)
 		if o == permanent {
@@ -81,15 +85,12 @@ func (s *Service) upsertMetric(ctx context.Context, w *work) (outcome, error) {
 		}
 		return o, err
 	}
-	if len(resp.SuccessList) == 0 {
+	if len(resp.SuccessList) == 0 || resp.SuccessList[0].Gsid == "" {
 		_ = s.Store.ClearCreating(ctx, w.key, w.ev.ID)
 		return permanent, &PermanentError{Code: "METRIC_REFUSED",
 			Message: fmt.Sprintf("Gainsight refused metric %s (request %s): %s", w.key, resp.RequestID, failures(resp.FailureList))}
 	}
 	w.gsid = resp.SuccessList[0].Gsid
-	if w.gsid == "" {
-		w.gsid = gsid
-	}
 	return done, nil
 }
 
@@ -107,4 +108,50 @@ func (s *Service) deleteMetric(ctx context.Context, w *work) (outcome, error) {
 	}
 	w.deleted = w.goal.Gsid
 	return done, nil
+}
+
+func (s *Service) updateMetric(ctx context.Context, w *work, in gainsight.MetricInput) (outcome, error) {
+	var resp *gainsight.MetricsResponse
+	err := s.call(ctx, func(ctx context.Context) error {
+		var err error
+		resp, err = s.Gainsight.UpdateMetrics(ctx, &gainsight.UpdateMetricsRequest{Requests: []gainsight.MetricInput{in}})
+		return err
+	})
+	if err != nil {
+		return classify(err), err
+	}
+	if len(resp.SuccessList) == 0 {
+		return permanent, &PermanentError{Code: "METRIC_REFUSED",
+			Message: fmt.Sprintf("Gainsight refused metric %s (request %s): %s", w.key, resp.RequestID, failures(resp.FailureList))}
+	}
+	w.gsid = in.Record.Gsid
+	return done, nil
+}
+
+// findMetric looks a metric up by name in the picklist's metric list (the
+// only way the API lists metrics); "" when there is none.
+func (s *Service) findMetric(ctx context.Context, name string) (string, error) {
+	var resp *gainsight.PicklistResponse
+	err := s.call(ctx, func(ctx context.Context) error {
+		var err error
+		resp, err = s.Gainsight.Picklist(ctx, &gainsight.PicklistRequest{
+			EntityIDs: []string{gainsight.EntityAll}, IncludeMetrics: true, PicklistCategory: gainsight.PicklistGoalStatus,
+		})
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	var metrics []gainsight.Metric
+	if len(resp.Metrics) > 0 && string(resp.Metrics) != "null" {
+		if err := json.Unmarshal(resp.Metrics, &metrics); err != nil {
+			return "", fmt.Errorf("picklist metrics: %w", err)
+		}
+	}
+	for _, m := range metrics {
+		if m.Name == name && !m.Deleted {
+			return m.Gsid, nil
+		}
+	}
+	return "", nil
 }
