@@ -488,8 +488,8 @@ func TestMetricCreateWithLostAnswerIsNotDuplicated(t *testing.T) {
 	if failed := e.handle(ctx, e.batch(metric)); len(failed) != 1 {
 		t.Fatalf("failed = %v, want the message with the lost answer", failed)
 	}
-	if failed := e.handle(ctx, e.batch(metric)); len(failed) != 0 {
-		t.Fatalf("redelivery failed = %v; logs:\n%s", failed, e.logs)
+	if failed := e.handle(ctx, e.batch(metric)); len(failed) != 0 || len(e.dlq()) != 0 {
+		t.Fatalf("redelivery failed = %v or was dead-lettered; logs:\n%s", failed, e.logs)
 	}
 	n := 0
 	for _, m := range e.sim.Metrics() {
