@@ -327,6 +327,7 @@ func check(t *template) []string {
 	checkFunctions(t, report)
 	checkQueueConsumer(t, report)
 	checkPolicies(t, report)
+	checkPermissions(t, report)
 	checkEnvironment(t, report)
 	checkRoute(t, report)
 	checkStateTable(t, report)
@@ -562,6 +563,49 @@ func checkPolicies(t *template, report reporter) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// required lists IAM actions each function's code calls beyond what its SAM
+// policy templates and event source grant (secrets.cache describes a secret
+// before reading it; apply defers messages waiting for the quota and
+// writes the state table).
+var required = map[string][]string{
+	"IngestFunction": {"secretsmanager:DescribeSecret"},
+	"ApplyFunction": {"secretsmanager:DescribeSecret", "sqs:ChangeMessageVisibilityBatch", "sqs:GetQueueUrl",
+		"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
+}
+
+// checkPermissions: every action in required is allowed by an inline
+// statement of the function's policies.
+func checkPermissions(t *template, report reporter) {
+	for id, actions := range required {
+		r := t.resource(id)
+		if r == nil {
+			report("%s: missing", id)
+			continue
+		}
+		granted := map[string]bool{}
+		walkStatements(props(r)["Policies"], id, func(_ string, st map[string]any) {
+			if eff, _ := st["Effect"].(string); eff != "Allow" {
+				return
+			}
+			switch a := st["Action"].(type) {
+			case string:
+				granted[a] = true
+			case []any:
+				for _, x := range a {
+					if s, ok := x.(string); ok {
+						granted[s] = true
+					}
+				}
+			}
+		})
+		for _, a := range actions {
+			if !granted[a] {
+				report("%s: its code calls %s but no policy statement allows it", id, a)
 			}
 		}
 	}
