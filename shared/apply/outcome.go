@@ -32,7 +32,11 @@ const (
 )
 
 func (o outcome) String() string {
-	return [...]string{"done", "duplicate", "stale", "ignored", "retry", "permanent"}[o]
+	names := [...]string{"done", "duplicate", "stale", "ignored", "retry", "permanent"}
+	if o < 0 || int(o) >= len(names) {
+		return "pending"
+	}
+	return names[o]
 }
 
 // acked reports whether the message is deleted from the queue (directly,

@@ -125,6 +125,9 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 	for _, g := range order {
 		s.processGroup(ctx, groups[g])
 	}
+	// Every message has an outcome by now; should one not, it is retried
+	// rather than acknowledged unapplied.
+	failRest(msgs, errors.New("not processed"))
 
 	s.deferMessages(ctx, msgs)
 	var resp events.SQSEventResponse
