@@ -52,21 +52,12 @@ func TestMain(m *testing.M) {
 // binaries builds the bootstrap (as for Lambda, host architecture) and the
 // emulator once per test binary.
 var binaries = sync.OnceValues(func() ([2]string, error) {
-	root, err := rie.ModuleRoot(".")
-	if err != nil {
-		return [2]string{}, err
-	}
 	dir, err := os.MkdirTemp("", "goalrelay-ingest-rie-")
 	if err != nil {
 		return [2]string{}, err
 	}
 	binDir = dir
-	ctx := stdcontext.Background()
-	boot, err := rie.Build(ctx, root, "./functions/ingest", dir)
-	if err != nil {
-		return [2]string{}, err
-	}
-	emu, err := rie.BuildEmulator(ctx, root, dir)
+	emu, boot, err := rie.BuildFunction(stdcontext.Background(), "./functions/ingest", dir)
 	return [2]string{emu, boot}, err
 })
 

@@ -818,21 +818,12 @@ func (s *syncBuffer) String() string {
 // binaries builds the apply bootstrap (as for Lambda, host architecture)
 // and aws-lambda-rie once per test binary, into binDir.
 var binaries = sync.OnceValues(func() ([2]string, error) {
-	root, err := rie.ModuleRoot(".")
-	if err != nil {
-		return [2]string{}, err
-	}
 	dir, err := os.MkdirTemp("", "goalrelay-apply-rie-")
 	if err != nil {
 		return [2]string{}, err
 	}
 	binDir = dir
-	ctx := context.Background()
-	boot, err := rie.Build(ctx, root, "./functions/apply", dir)
-	if err != nil {
-		return [2]string{}, err
-	}
-	emu, err := rie.BuildEmulator(ctx, root, dir)
+	emu, boot, err := rie.BuildFunction(context.Background(), "./functions/apply", dir)
 	return [2]string{emu, boot}, err
 })
 

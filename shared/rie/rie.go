@@ -329,3 +329,18 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// BuildFunction builds the emulator and the bootstrap of pkg (e.g.
+// "./functions/apply") into dir, from the module that holds the current
+// directory: what a test of one function needs.
+func BuildFunction(ctx context.Context, pkg, dir string) (emulator, bootstrap string, err error) {
+	root, err := ModuleRoot(".")
+	if err != nil {
+		return "", "", err
+	}
+	if bootstrap, err = Build(ctx, root, pkg, dir); err != nil {
+		return "", "", err
+	}
+	emulator, err = BuildEmulator(ctx, root, dir)
+	return emulator, bootstrap, err
+}
