@@ -21,11 +21,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	goalevents "github.com/goalrelay/goalrelay/events"
-	"github.com/goalrelay/goalrelay/shared/hubspot"
-	"github.com/goalrelay/goalrelay/shared/pipedrive"
 	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/secrets"
-	"github.com/goalrelay/goalrelay/shared/standardwebhooks"
+	"github.com/goalrelay/goalrelay/shared/sources/hubspot"
+	"github.com/goalrelay/goalrelay/shared/sources/pipedrive"
+	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
 )
 
 // The test secrets. secrets.json holds them in the WEBHOOK_SECRETS_ID format;
@@ -79,7 +79,7 @@ type Entry struct {
 	// minutes after generation: run `go run ./testevents/gen` first.
 	TimeSensitive bool `json:"timeSensitive,omitempty"`
 	// DeadLettered lists the events of this file that the apply function
-	// cannot apply against the simulated tenant of package localstack, on
+	// cannot apply against the simulated tenant of package devstack, on
 	// purpose: they end in the DLQ with the error code. Every other queued
 	// event of a valid file ends as a goal (or as nothing, for a delete of
 	// a goal that does not exist).
@@ -382,13 +382,13 @@ func (g *generator) hubspot() {
 	v3 := func(secret string, body []byte, ts time.Time) map[string]string {
 		return hubspot.SignV3(secret, http.MethodPost, uri(""), body, ts)
 	}
-	props := g.read("shared/hubspot/testdata/property-changes.json")
-	mixed := g.read("shared/hubspot/testdata/mixed.json")
-	creation := g.read("shared/hubspot/testdata/creation.json")
-	deletion := g.read("shared/hubspot/testdata/deletion.json")
-	wfDeal := g.read("shared/hubspot/testdata/workflow-deal.json")
-	wfCustom := g.read("shared/hubspot/testdata/workflow-custom.json")
-	wfNew := g.read("shared/hubspot/testdata/workflow-new-deal.json")
+	props := g.read("shared/sources/hubspot/testdata/property-changes.json")
+	mixed := g.read("shared/sources/hubspot/testdata/mixed.json")
+	creation := g.read("shared/sources/hubspot/testdata/creation.json")
+	deletion := g.read("shared/sources/hubspot/testdata/deletion.json")
+	wfDeal := g.read("shared/sources/hubspot/testdata/workflow-deal.json")
+	wfCustom := g.read("shared/sources/hubspot/testdata/workflow-custom.json")
+	wfNew := g.read("shared/sources/hubspot/testdata/workflow-new-deal.json")
 	e := func(file, desc string, status, queued int, ts bool) Entry {
 		return Entry{File: file, Source: "hubspot", Description: desc, Status: status, Queued: queued, TimeSensitive: ts}
 	}
@@ -456,8 +456,8 @@ func (g *generator) salesforce() {
 		}
 		return bytes.ReplaceAll(b, []byte(testdataOrg), []byte("<OrganizationId>"+SalesforceOrganizationID+"</OrganizationId>"))
 	}
-	one := g.read("shared/salesforce/testdata/one-opportunity.xml")
-	two := g.read("shared/salesforce/testdata/two-opportunities.xml")
+	one := g.read("shared/sources/salesforce/testdata/one-opportunity.xml")
+	two := g.read("shared/sources/salesforce/testdata/two-opportunities.xml")
 	e := func(file, desc string, status, queued int) Entry {
 		return Entry{File: file, Source: "salesforce", Description: desc, Status: status, Queued: queued}
 	}
@@ -476,9 +476,9 @@ func (g *generator) dynamics() {
 	e := func(file, desc string, status, queued int) Entry {
 		return Entry{File: file, Source: "dynamics", Description: desc, Status: status, Queued: queued}
 	}
-	create := g.read("shared/dynamics/testdata/opportunity-create.json")
-	update := g.read("shared/dynamics/testdata/opportunity-update.json")
-	del := g.read("shared/dynamics/testdata/opportunity-delete.json")
+	create := g.read("shared/sources/dynamics/testdata/opportunity-create.json")
+	update := g.read("shared/sources/dynamics/testdata/opportunity-update.json")
+	del := g.read("shared/sources/dynamics/testdata/opportunity-delete.json")
 	g.add(delivery{entry: e("dynamics-create.json", "RemoteExecutionContext: Create of an opportunity", 200, 1), body: create, headers: key})
 	g.add(delivery{entry: e("dynamics-update.json", "RemoteExecutionContext: Update of an opportunity (Target over the post-image)", 200, 1), body: update, headers: key})
 	g.add(delivery{entry: e("dynamics-delete.json", "RemoteExecutionContext: Delete of an opportunity; the default mapping ignores deletes (onDelete: ignore)", 200, 0), body: del, headers: key})
@@ -492,11 +492,11 @@ func (g *generator) pipedrive() {
 	e := func(file, desc string, status, queued int) Entry {
 		return Entry{File: file, Source: "pipedrive", Description: desc, Status: status, Queued: queued}
 	}
-	create := g.read("shared/pipedrive/testdata/v2-create-deal.json")
-	change := g.read("shared/pipedrive/testdata/v2-change-deal.json")
-	del := g.read("shared/pipedrive/testdata/v2-delete-deal.json")
-	v1 := g.read("shared/pipedrive/testdata/v1-updated-deal.json")
-	v1Added := g.read("shared/pipedrive/testdata/v1-added-deal.json")
+	create := g.read("shared/sources/pipedrive/testdata/v2-create-deal.json")
+	change := g.read("shared/sources/pipedrive/testdata/v2-change-deal.json")
+	del := g.read("shared/sources/pipedrive/testdata/v2-delete-deal.json")
+	v1 := g.read("shared/sources/pipedrive/testdata/v1-updated-deal.json")
+	v1Added := g.read("shared/sources/pipedrive/testdata/v1-added-deal.json")
 	// v2 data carry org_id only, v1's current also org_name: the v1
 	// deliveries of a deal come first and create its goal (with the
 	// company), the v2 ones update it.
@@ -524,8 +524,8 @@ func (g *generator) generic() {
 		}
 		return h
 	}
-	one := g.read("shared/standardwebhooks/testdata/goal-upserted.json")
-	batch := g.read("shared/standardwebhooks/testdata/batch.json")
+	one := g.read("shared/sources/standardwebhooks/testdata/goal-upserted.json")
+	batch := g.read("shared/sources/standardwebhooks/testdata/batch.json")
 	const other = "whsec_bm90LXRoZS1nb2FscmVsYXktZ2VuZXJpYy1rZXktMzI=" // another 32-byte key
 	g.add(delivery{entry: e("generic-goal-upserted.json", "Standard Webhooks: one canonical goal.upserted event with a metric and a Success Plan of the tenant", 200, 1, true),
 		body: one, headers: sign("generic-goal-upserted.json", GenericSecret, one, g.now), at: g.now})

@@ -17,8 +17,8 @@ import (
 	"github.com/goalrelay/goalrelay/events/eventstest"
 	"github.com/goalrelay/goalrelay/shared/ingest"
 	"github.com/goalrelay/goalrelay/shared/mapping"
-	"github.com/goalrelay/goalrelay/shared/salesforce"
-	"github.com/goalrelay/goalrelay/shared/standardwebhooks"
+	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
+	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
 	"github.com/goalrelay/goalrelay/testevents"
 )
 

@@ -1,5 +1,5 @@
 // Command goalrelay-local is `make run`: the whole goalrelay pipeline
-// offline on 127.0.0.1 (package localstack), fed with every valid
+// offline on 127.0.0.1 (package devstack), fed with every valid
 // testevents webhook.
 //
 // It starts the stack, posts every valid webhook of testevents (re-signed
@@ -21,12 +21,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/goalrelay/goalrelay/shared/localstack"
+	"github.com/goalrelay/goalrelay/shared/devtools/devstack"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := localstack.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := devstack.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

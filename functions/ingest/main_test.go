@@ -14,9 +14,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/goalrelay/goalrelay/shared/devtools/rie"
 	"github.com/goalrelay/goalrelay/shared/ingest/ingesttest"
-	"github.com/goalrelay/goalrelay/shared/rie"
-	"github.com/goalrelay/goalrelay/shared/salesforce"
+	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
 	"github.com/goalrelay/goalrelay/testevents"
 )
 

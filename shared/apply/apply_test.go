@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/goalrelay/goalrelay/shared/awstest"
+	"github.com/goalrelay/goalrelay/shared/devtools/awstest"
 	"github.com/goalrelay/goalrelay/shared/quota"
 
 	goalevents "github.com/goalrelay/goalrelay/events"

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalrelay/goalrelay/shared/devtools/localesm"
+	"github.com/goalrelay/goalrelay/shared/devtools/rie"
 	gt "github.com/goalrelay/goalrelay/shared/gainsight/gainsighttest"
-	"github.com/goalrelay/goalrelay/shared/localesm"
 	"github.com/goalrelay/goalrelay/shared/quota"
-	"github.com/goalrelay/goalrelay/shared/rie"
 )
 
 // publishRounds publishes a scenario of five versions per record the way

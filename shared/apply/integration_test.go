@@ -9,8 +9,8 @@ import (
 
 	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/apply"
+	"github.com/goalrelay/goalrelay/shared/devtools/localesm"
 	gt "github.com/goalrelay/goalrelay/shared/gainsight/gainsighttest"
-	"github.com/goalrelay/goalrelay/shared/localesm"
 )
 
 // TestBootstrapUnderRIE runs the real apply bootstrap under aws-lambda-rie

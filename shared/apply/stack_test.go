@@ -29,14 +29,14 @@ import (
 
 	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/apply"
-	"github.com/goalrelay/goalrelay/shared/awstest"
+	"github.com/goalrelay/goalrelay/shared/devtools/awstest"
+	"github.com/goalrelay/goalrelay/shared/devtools/localesm"
+	"github.com/goalrelay/goalrelay/shared/devtools/rie"
 	"github.com/goalrelay/goalrelay/shared/emf"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	gt "github.com/goalrelay/goalrelay/shared/gainsight/gainsighttest"
-	"github.com/goalrelay/goalrelay/shared/localesm"
 	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/quota"
-	"github.com/goalrelay/goalrelay/shared/rie"
 	"github.com/goalrelay/goalrelay/shared/state"
 )
 

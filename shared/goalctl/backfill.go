@@ -27,7 +27,7 @@ import (
 	"github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/mapping"
 	"github.com/goalrelay/goalrelay/shared/queue"
-	"github.com/goalrelay/goalrelay/shared/salesforce"
+	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 

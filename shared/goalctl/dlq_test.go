@@ -13,7 +13,7 @@ import (
 
 	"github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/apply"
-	"github.com/goalrelay/goalrelay/shared/awstest"
+	"github.com/goalrelay/goalrelay/shared/devtools/awstest"
 	"github.com/goalrelay/goalrelay/shared/goalctl"
 )
 

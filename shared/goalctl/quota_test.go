@@ -8,7 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/goalrelay/goalrelay/shared/awstest"
+	"github.com/goalrelay/goalrelay/shared/devtools/awstest"
 	"github.com/goalrelay/goalrelay/shared/goalctl"
 	"github.com/goalrelay/goalrelay/shared/quota"
 	"github.com/goalrelay/goalrelay/shared/state"

@@ -17,11 +17,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/goalrelay/goalrelay/shared/dynamics"
-	"github.com/goalrelay/goalrelay/shared/hubspot"
-	"github.com/goalrelay/goalrelay/shared/pipedrive"
-	"github.com/goalrelay/goalrelay/shared/salesforce"
-	"github.com/goalrelay/goalrelay/shared/standardwebhooks"
+	"github.com/goalrelay/goalrelay/shared/sources/dynamics"
+	"github.com/goalrelay/goalrelay/shared/sources/hubspot"
+	"github.com/goalrelay/goalrelay/shared/sources/pipedrive"
+	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
+	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
 )
 
 // Sources are the webhook sources send knows, as in POST /webhooks/{source}.
@@ -74,7 +74,7 @@ Exit status 1 when the answer is not 2xx.`,
 		Example: `  goalctl send hubspot --url http://127.0.0.1:8080/webhooks/hubspot --secrets testevents/secrets.json
   goalctl send generic --url http://127.0.0.1:8080/webhooks/generic --secret secret=whsec_... --file event.json
   goalctl send salesforce --url https://abc.execute-api.eu-west-1.amazonaws.com/webhooks/salesforce \
-      --secret organizationId=00D000000000062EAA --file shared/salesforce/testdata/one-opportunity.xml`,
+      --secret organizationId=00D000000000062EAA --file shared/sources/salesforce/testdata/one-opportunity.xml`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageErrorf("send needs exactly one SOURCE (one of %s), got %d arguments", strings.Join(Sources, ", "), len(args))

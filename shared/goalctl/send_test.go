@@ -13,13 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalrelay/goalrelay/shared/dynamics"
 	"github.com/goalrelay/goalrelay/shared/goalctl"
-	"github.com/goalrelay/goalrelay/shared/hubspot"
 	"github.com/goalrelay/goalrelay/shared/mapping"
-	"github.com/goalrelay/goalrelay/shared/pipedrive"
-	"github.com/goalrelay/goalrelay/shared/salesforce"
-	"github.com/goalrelay/goalrelay/shared/standardwebhooks"
+	"github.com/goalrelay/goalrelay/shared/sources/dynamics"
+	"github.com/goalrelay/goalrelay/shared/sources/hubspot"
+	"github.com/goalrelay/goalrelay/shared/sources/pipedrive"
+	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
+	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
 	"github.com/goalrelay/goalrelay/shared/webhook"
 	"github.com/goalrelay/goalrelay/testevents"
 )
@@ -165,12 +165,12 @@ func TestSendHubSpotV2WorkflowAndPublicURL(t *testing.T) {
 
 func TestSendFileAndStdin(t *testing.T) {
 	rc := newReceiver(t)
-	body, err := os.ReadFile("../salesforce/testdata/one-opportunity.xml")
+	body, err := os.ReadFile("../sources/salesforce/testdata/one-opportunity.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := (&harness{}).run(t, "send", "salesforce", "--url", rc.URL+"/webhooks/salesforce",
-		"--secret", "organizationId="+testevents.SalesforceOrganizationID, "--file", "../salesforce/testdata/one-opportunity.xml")
+		"--secret", "organizationId="+testevents.SalesforceOrganizationID, "--file", "../sources/salesforce/testdata/one-opportunity.xml")
 	wantCode(t, r, goalctl.ExitOK)
 	req := rc.requests()[0]
 	if string(req.Body) != string(body) {
@@ -185,7 +185,7 @@ func TestSendFileAndStdin(t *testing.T) {
 	}
 
 	// stdin, with the secret member given as JSON.
-	ev, err := os.ReadFile("../standardwebhooks/testdata/goal-upserted.json")
+	ev, err := os.ReadFile("../sources/standardwebhooks/testdata/goal-upserted.json")
 	if err != nil {
 		t.Fatal(err)
 	}

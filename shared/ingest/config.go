@@ -6,12 +6,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/goalrelay/goalrelay/shared/dynamics"
-	"github.com/goalrelay/goalrelay/shared/hubspot"
 	"github.com/goalrelay/goalrelay/shared/mapping"
-	"github.com/goalrelay/goalrelay/shared/pipedrive"
-	"github.com/goalrelay/goalrelay/shared/salesforce"
-	"github.com/goalrelay/goalrelay/shared/standardwebhooks"
+	"github.com/goalrelay/goalrelay/shared/sources/dynamics"
+	"github.com/goalrelay/goalrelay/shared/sources/hubspot"
+	"github.com/goalrelay/goalrelay/shared/sources/pipedrive"
+	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
+	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/events/eventstest"
-	"github.com/goalrelay/goalrelay/shared/awstest"
+	"github.com/goalrelay/goalrelay/shared/devtools/awstest"
 	"github.com/goalrelay/goalrelay/shared/queue"
 )
 

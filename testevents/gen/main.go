@@ -14,7 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/goalrelay/goalrelay/shared/rie"
+	"github.com/goalrelay/goalrelay/shared/devtools/rie"
 	"github.com/goalrelay/goalrelay/testevents"
 )
 

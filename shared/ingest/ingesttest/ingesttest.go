@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	goalevents "github.com/goalrelay/goalrelay/events"
-	"github.com/goalrelay/goalrelay/shared/awstest"
+	"github.com/goalrelay/goalrelay/shared/devtools/awstest"
 )
 
 // Stack is a moto_server with the ingest function's queue and secret.

@@ -1,0 +1,109 @@
+package rie_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/goalrelay/goalrelay/shared/devtools/rie"
+)
+
+func TestEmulatorRunsBootstrap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds binaries")
+	}
+	root, err := rie.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	emu, err := rie.BuildEmulator(t.Context(), root, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := rie.Build(t.Context(), root, "./shared/devtools/rie/testdata/echo", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, err := rie.Start(t.Context(), rie.Config{Emulator: emu, Bootstrap: boot, Name: "echo", Timeout: 5, Env: []string{"ECHO_ENV=set"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fn.Close)
+
+	var got struct {
+		Echo, Function, Env string
+		Deadline            bool
+	}
+	if err := fn.InvokeJSON(t.Context(), map[string]any{"echo": "hello"}, &got); err != nil {
+		t.Fatalf("Invoke: %v", err)
+	}
+	if got.Echo != "hello" || got.Function != "echo" || got.Env != "set" || !got.Deadline {
+		t.Errorf("response = %+v", got)
+	}
+
+	err = fn.InvokeJSON(t.Context(), map[string]any{"fail": true}, nil)
+	var fe *rie.FunctionError
+	if !errors.As(err, &fe) || fe.Message != "failure requested" {
+		t.Errorf("handler error = %v, want FunctionError 'failure requested'", err)
+	}
+
+	// After an error the runtime still answers.
+	if err := fn.InvokeJSON(t.Context(), map[string]any{"echo": "again"}, &got); err != nil || got.Echo != "again" {
+		t.Errorf("invoke after error: %v %+v", err, got)
+	}
+}
+
+func TestKillStopsTheBootstrapToo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds binaries")
+	}
+	root, err := rie.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, err := rie.BuildEmulator(t.Context(), root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := rie.Build(t.Context(), root, "./shared/devtools/rie/testdata/echo", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, err := rie.Start(t.Context(), rie.Config{Emulator: emu, Bootstrap: boot, Name: "echo", Timeout: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fn.InvokeJSON(t.Context(), map[string]any{"echo": "x"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bootstrapRunning(boot) {
+		t.Fatal("the bootstrap is not running after an invoke")
+	}
+	// Kill it in the middle of a long invoke, as a crash would: the
+	// bootstrap must not go on with its work.
+	go func() { _ = fn.InvokeJSON(context.Background(), map[string]any{"sleepMs": 10000}, nil) }()
+	time.Sleep(300 * time.Millisecond)
+	fn.Kill()
+	deadline := time.Now().Add(time.Second)
+	for bootstrapRunning(boot) {
+		if time.Now().After(deadline) {
+			t.Fatal("the bootstrap survived Kill during an invoke")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// bootstrapRunning reports whether a process runs the binary at path.
+func bootstrapRunning(path string) bool {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		if exe, err := os.Readlink(filepath.Join(d, "exe")); err == nil && exe == path {
+			return true
+		}
+	}
+	return false
+}
