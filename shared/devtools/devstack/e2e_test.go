@@ -84,7 +84,7 @@ func TestEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	logs := &syncBuffer{}
-	st, err := devstack.Start(ctx, devstack.Options{Output: logs, Root: "../.."})
+	st, err := devstack.Start(ctx, devstack.Options{Output: logs, Root: "../../.."})
 	if err != nil {
 		t.Fatalf("start: %v\n%s", err, logs)
 	}
@@ -97,7 +97,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Logf("stack up in %s", time.Since(began).Round(time.Millisecond))
 
 	now := time.Now()
-	set, err := testevents.Generate(now, "../..")
+	set, err := testevents.Generate(now, "../../..")
 	if err != nil {
 		t.Fatal(err)
 	}
