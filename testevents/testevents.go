@@ -23,9 +23,12 @@ import (
 	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/secrets"
+	"github.com/goalrelay/goalrelay/shared/sources/dynamics"
 	"github.com/goalrelay/goalrelay/shared/sources/hubspot"
 	"github.com/goalrelay/goalrelay/shared/sources/pipedrive"
+	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
 	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
+	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 
 // The test secrets. secrets.json holds them in the WEBHOOK_SECRETS_ID format;
@@ -152,18 +155,22 @@ func (s *Set) Lookup(name string) (File, bool) {
 // SecretsJSON returns the webhook secret value (WEBHOOK_SECRETS_ID's
 // SecretString) holding every test secret.
 func SecretsJSON() []byte {
-	v := map[string]any{
-		"hubspot":    map[string]string{"clientSecret": HubSpotClientSecret},
-		"salesforce": map[string]string{"organizationId": SalesforceOrganizationID},
-		"dynamics":   map[string]string{"header": DynamicsHeader, "value": DynamicsKey},
-		"pipedrive":  map[string]string{"username": PipedriveUsername, "password": PipedrivePassword},
-		"generic":    map[string]string{"secret": GenericSecret},
-	}
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := json.MarshalIndent(testSecrets(), "", "  ")
 	if err != nil {
 		panic(err)
 	}
 	return append(b, '\n')
+}
+
+// testSecrets are the test secrets by source name.
+func testSecrets() map[string]any {
+	return map[string]any{
+		hubspot.Source.Name:          map[string]string{"clientSecret": HubSpotClientSecret},
+		salesforce.Source.Name:       map[string]string{"organizationId": SalesforceOrganizationID},
+		dynamics.Source.Name:         map[string]string{"header": DynamicsHeader, "value": DynamicsKey},
+		pipedrive.Source.Name:        map[string]string{"username": PipedriveUsername, "password": PipedrivePassword},
+		standardwebhooks.Source.Name: map[string]string{"secret": GenericSecret},
+	}
 }
 
 // Secrets serves the test secrets in memory, as the ingest service's
@@ -277,6 +284,23 @@ func (g *generator) read(rel string) []byte {
 	return b
 }
 
+// sign signs d with src's signer and secret (a value of the source's
+// member of the webhook secret JSON).
+func (g *generator) sign(src *webhook.Source, secret any, d webhook.Delivery) map[string]string {
+	if g.err != nil {
+		return nil
+	}
+	b, err := json.Marshal(secret)
+	if err == nil {
+		var h map[string]string
+		if h, err = src.Sign(b, d); err == nil {
+			return h
+		}
+	}
+	g.err = fmt.Errorf("testevents: sign a %s delivery: %w", src.Name, err)
+	return nil
+}
+
 // delivery is one webhook request to generate.
 type delivery struct {
 	entry   Entry
@@ -364,11 +388,11 @@ func (g *generator) add(d delivery) {
 }
 
 var userAgents = map[string]string{
-	"hubspot":    "HubSpot Connect 2.0 (http://dev.hubspot.com/)",
-	"salesforce": "Jakarta Commons-HttpClient/3.1",
-	"dynamics":   "Microsoft-Dynamics-CRM-WebHook",
-	"pipedrive":  "Pipedrive Webhooks",
-	"generic":    "goalrelay-sender/1.0",
+	hubspot.Source.Name:          "HubSpot Connect 2.0 (http://dev.hubspot.com/)",
+	salesforce.Source.Name:       "Jakarta Commons-HttpClient/3.1",
+	dynamics.Source.Name:         "Microsoft-Dynamics-CRM-WebHook",
+	pipedrive.Source.Name:        "Pipedrive Webhooks",
+	standardwebhooks.Source.Name: "goalrelay-sender/1.0",
 }
 
 func (g *generator) hubspot() {
@@ -380,7 +404,7 @@ func (g *generator) hubspot() {
 		return u
 	}
 	v3 := func(secret string, body []byte, ts time.Time) map[string]string {
-		return hubspot.SignV3(secret, http.MethodPost, uri(""), body, ts)
+		return g.sign(&hubspot.Source, map[string]string{"clientSecret": secret}, webhook.Delivery{URL: uri(""), Body: body, Time: ts})
 	}
 	props := g.read("shared/sources/hubspot/testdata/property-changes.json")
 	mixed := g.read("shared/sources/hubspot/testdata/mixed.json")
@@ -390,7 +414,7 @@ func (g *generator) hubspot() {
 	wfCustom := g.read("shared/sources/hubspot/testdata/workflow-custom.json")
 	wfNew := g.read("shared/sources/hubspot/testdata/workflow-new-deal.json")
 	e := func(file, desc string, status, queued int, ts bool) Entry {
-		return Entry{File: file, Source: "hubspot", Description: desc, Status: status, Queued: queued, TimeSensitive: ts}
+		return Entry{File: file, Source: hubspot.Source.Name, Description: desc, Status: status, Queued: queued, TimeSensitive: ts}
 	}
 	// The full records (workflow deliveries, with company_name) come first,
 	// so that they create the goals the later thin property changes update:
@@ -400,7 +424,8 @@ func (g *generator) hubspot() {
 	g.add(delivery{
 		entry: e("hubspot-workflow-deal.json", "workflow \"Send a webhook\": the full CRM v3 deal 901 at 09:30 (company_name is a custom deal property), legacy signature v2 (no timestamp), object and portal in the query; creates the goal", 200, 1, false),
 		body:  wfDeal, query: wfQuery,
-		headers: hubspot.SignV2(HubSpotClientSecret, http.MethodPost, uri(wfQuery), wfDeal),
+		headers: g.sign(&hubspot.Source, map[string]string{"clientSecret": HubSpotClientSecret},
+			webhook.Delivery{URL: uri(wfQuery), Body: wfDeal, Scheme: hubspot.SchemeV2}),
 	})
 	g.add(delivery{
 		entry: e("hubspot-workflow-custom.json", "workflow \"Send a webhook\" with a custom flat body (deal 902 at 09:50, company_name set in the body), signature v3; creates the goal", 200, 1, true),
@@ -459,7 +484,7 @@ func (g *generator) salesforce() {
 	one := g.read("shared/sources/salesforce/testdata/one-opportunity.xml")
 	two := g.read("shared/sources/salesforce/testdata/two-opportunities.xml")
 	e := func(file, desc string, status, queued int) Entry {
-		return Entry{File: file, Source: "salesforce", Description: desc, Status: status, Queued: queued}
+		return Entry{File: file, Source: salesforce.Source.Name, Description: desc, Status: status, Queued: queued}
 	}
 	g.add(delivery{entry: e("salesforce-one-opportunity.json", "Outbound Message with one Opportunity notification (base64 body; the company in the formula field Account_Name__c); answer: SOAP Ack", 200, 1),
 		body: withTestOrg(one), headers: sfHeaders, base64: true})
@@ -472,9 +497,12 @@ func (g *generator) salesforce() {
 }
 
 func (g *generator) dynamics() {
-	key := map[string]string{DynamicsHeader: DynamicsKey}
+	withKey := func(value string) map[string]string {
+		return g.sign(&dynamics.Source, map[string]string{"header": DynamicsHeader, "value": value}, webhook.Delivery{})
+	}
+	key := withKey(DynamicsKey)
 	e := func(file, desc string, status, queued int) Entry {
-		return Entry{File: file, Source: "dynamics", Description: desc, Status: status, Queued: queued}
+		return Entry{File: file, Source: dynamics.Source.Name, Description: desc, Status: status, Queued: queued}
 	}
 	create := g.read("shared/sources/dynamics/testdata/opportunity-create.json")
 	update := g.read("shared/sources/dynamics/testdata/opportunity-update.json")
@@ -483,14 +511,17 @@ func (g *generator) dynamics() {
 	g.add(delivery{entry: e("dynamics-update.json", "RemoteExecutionContext: Update of an opportunity (Target over the post-image)", 200, 1), body: update, headers: key})
 	g.add(delivery{entry: e("dynamics-delete.json", "RemoteExecutionContext: Delete of an opportunity; the default mapping ignores deletes (onDelete: ignore)", 200, 0), body: del, headers: key})
 	g.add(delivery{entry: e("dynamics-bad-key.json", "Update with the wrong x-goalrelay-key value", 401, 0), body: update,
-		headers: map[string]string{DynamicsHeader: "not-the-key"}})
+		headers: withKey("not-the-key")})
 	g.add(delivery{entry: e("dynamics-malformed.json", "right key, body cut in half", 400, 0), body: half(update), headers: key})
 }
 
 func (g *generator) pipedrive() {
-	auth := map[string]string{"authorization": pipedrive.BasicAuth(PipedriveUsername, PipedrivePassword)}
+	basic := func(password string) map[string]string {
+		return g.sign(&pipedrive.Source, map[string]string{"username": PipedriveUsername, "password": password}, webhook.Delivery{})
+	}
+	auth := basic(PipedrivePassword)
 	e := func(file, desc string, status, queued int) Entry {
-		return Entry{File: file, Source: "pipedrive", Description: desc, Status: status, Queued: queued}
+		return Entry{File: file, Source: pipedrive.Source.Name, Description: desc, Status: status, Queued: queued}
 	}
 	create := g.read("shared/sources/pipedrive/testdata/v2-create-deal.json")
 	change := g.read("shared/sources/pipedrive/testdata/v2-change-deal.json")
@@ -506,23 +537,17 @@ func (g *generator) pipedrive() {
 	g.add(delivery{entry: e("pipedrive-v2-change-deal.json", "webhooks v2: change.deal 42 won on 1 January; updates the goal", 200, 1), body: change, headers: auth})
 	g.add(delivery{entry: e("pipedrive-v2-delete-deal.json", "webhooks v2: delete.deal; the default mapping ignores deletes (onDelete: ignore)", 200, 0), body: del, headers: auth})
 	g.add(delivery{entry: e("pipedrive-bad-credentials.json", "change.deal with the wrong Basic password", 401, 0), body: change,
-		headers: map[string]string{"authorization": pipedrive.BasicAuth(PipedriveUsername, "not-the-password")}})
+		headers: basic("not-the-password")})
 	g.add(delivery{entry: e("pipedrive-malformed.json", "right credentials, body cut in half", 400, 0), body: half(change), headers: auth})
 }
 
 func (g *generator) generic() {
 	e := func(file, desc string, status, queued int, ts bool) Entry {
-		return Entry{File: file, Source: "generic", Description: desc, Status: status, Queued: queued, TimeSensitive: ts}
+		return Entry{File: file, Source: standardwebhooks.Source.Name, Description: desc, Status: status, Queued: queued, TimeSensitive: ts}
 	}
 	sign := func(file, secret string, body []byte, ts time.Time) map[string]string {
-		if g.err != nil {
-			return nil
-		}
-		h, err := standardwebhooks.SignedHeaders(secret, "msg_"+hash(file, 24), ts, body)
-		if err != nil {
-			g.err = err
-		}
-		return h
+		return g.sign(&standardwebhooks.Source, map[string]string{"secret": secret},
+			webhook.Delivery{Body: body, Time: ts, ID: "msg_" + hash(file, 24)})
 	}
 	one := g.read("shared/sources/standardwebhooks/testdata/goal-upserted.json")
 	batch := g.read("shared/sources/standardwebhooks/testdata/batch.json")

@@ -17,6 +17,7 @@ import (
 	"github.com/goalrelay/goalrelay/events/eventstest"
 	"github.com/goalrelay/goalrelay/shared/ingest"
 	"github.com/goalrelay/goalrelay/shared/mapping"
+	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
 	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
 	"github.com/goalrelay/goalrelay/testevents"
@@ -61,7 +62,7 @@ func TestIngestAnswersEveryEvent(t *testing.T) {
 			pub := &capture{}
 			var logs bytes.Buffer
 			svc := &ingest.Service{
-				Adapters:  ingest.DefaultAdapters(),
+				Sources:   sources.All(),
 				Secrets:   testevents.NewSecrets(),
 				Mapper:    mapping.Default(),
 				Publisher: pub,
@@ -89,11 +90,28 @@ func TestIngestAnswersEveryEvent(t *testing.T) {
 	}
 }
 
+// Every source of the list has test events, one of them accepted with
+// events queued: a new source cannot come without them.
+func TestEverySourceHasEvents(t *testing.T) {
+	set := generate(t, time.Now())
+	for _, src := range sources.All() {
+		accepted := 0
+		for _, f := range set.Ingest() {
+			if f.Source == src.Name && f.Status == 200 && f.Queued > 0 {
+				accepted++
+			}
+		}
+		if accepted == 0 {
+			t.Errorf("source %s has no test event that queues events", src.Name)
+		}
+	}
+}
+
 // checkAnswer checks the body a CRM gets: Salesforce's SOAP Ack or Fault,
 // JSON for the others.
 func checkAnswer(t *testing.T, f testevents.File, contentType, body string) {
 	t.Helper()
-	if f.Source == "salesforce" {
+	if f.Source == salesforce.Source.Name {
 		if contentType != salesforce.ContentType {
 			t.Errorf("content-type = %q, want %q", contentType, salesforce.ContentType)
 		}
@@ -222,8 +240,13 @@ func TestSecrets(t *testing.T) {
 	if err := json.Unmarshal(testevents.SecretsJSON(), &v); err != nil {
 		t.Fatal(err)
 	}
-	if len(v) != len(ingest.Sources) {
-		t.Errorf("secrets.json has %d sources, want %d", len(v), len(ingest.Sources))
+	if len(v) != len(sources.All()) {
+		t.Errorf("secrets.json has %d sources, want %d", len(v), len(sources.All()))
+	}
+	for _, src := range sources.All() {
+		if _, ok := v[src.Name]; !ok {
+			t.Errorf("secrets.json has no secret for source %s", src.Name)
+		}
 	}
 	if id, err := salesforce.NormalizeID(testevents.SalesforceOrganizationID); err != nil || id != testevents.SalesforceOrganizationID {
 		t.Errorf("organizationId %q: %q, %v", testevents.SalesforceOrganizationID, id, err)

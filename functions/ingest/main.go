@@ -17,6 +17,7 @@ import (
 	"github.com/goalrelay/goalrelay/shared/ingest"
 	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/secrets"
+	"github.com/goalrelay/goalrelay/shared/sources"
 )
 
 func main() {
@@ -38,7 +39,7 @@ func main() {
 		fail(log, err)
 	}
 	svc := &ingest.Service{
-		Adapters:      ingest.DefaultAdapters(),
+		Sources:       sources.All(),
 		Secrets:       webhookSecrets,
 		Mapper:        mapper,
 		Publisher:     queue.NewPublisher(sqs.NewFromConfig(awsCfg), cfg.QueueURL),

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +28,7 @@ import (
 	"github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/mapping"
 	"github.com/goalrelay/goalrelay/shared/queue"
-	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
+	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 
@@ -117,42 +118,25 @@ unless --skip-invalid. --dry-run prints the events as JSON lines instead.`,
 	return cmd
 }
 
-// sourcePrefix is the CloudEvents source before the account, as the
-// adapters write it.
-var sourcePrefix = map[string]string{
-	"hubspot":    "hubspot/portal/",
-	"salesforce": "salesforce/org/",
-	"dynamics":   "dynamics/org/",
-	"pipedrive":  "pipedrive/company/",
+// commonIDFields and commonTimeFields are tried after a source's own
+// export fields (and alone for a source of a custom mapping).
+var (
+	commonIDFields   = []string{"id", "Id", "ID", "recordId", "Record ID"}
+	commonTimeFields = []string{"updatedAt", "updated_at", "modifiedAt", "modified_at", "lastModified", "last_modified"}
+)
+
+func idCandidates(src *webhook.Source, object string) []string {
+	if src != nil && src.Export.IDFields != nil {
+		return src.Export.IDFields(object)
+	}
+	return commonIDFields
 }
 
-func idCandidates(source, object string) []string {
-	switch source {
-	case "hubspot":
-		return []string{"hs_object_id", "Record ID", "id"}
-	case "salesforce":
-		return []string{"Id", "ID", "id"}
-	case "dynamics":
-		return []string{strings.ToLower(object) + "id", "id", "Id"}
-	case "pipedrive":
-		return []string{"id", "ID"}
+func timeCandidates(src *webhook.Source) []string {
+	if src != nil {
+		return append(slices.Clone(src.Export.TimeFields), commonTimeFields...)
 	}
-	return []string{"id", "Id", "ID", "recordId", "Record ID"}
-}
-
-func timeCandidates(source string) []string {
-	common := []string{"updatedAt", "updated_at", "modifiedAt", "modified_at", "lastModified", "last_modified"}
-	switch source {
-	case "hubspot":
-		return append([]string{"hs_lastmodifieddate", "Last Modified Date", "lastmodifieddate"}, common...)
-	case "salesforce":
-		return append([]string{"SystemModstamp", "LastModifiedDate"}, common...)
-	case "dynamics":
-		return append([]string{"modifiedon"}, common...)
-	case "pipedrive":
-		return append([]string{"update_time"}, common...)
-	}
-	return common
+	return commonTimeFields
 }
 
 // record is one row of the export.
@@ -199,7 +183,8 @@ func runBackfill(ctx context.Context, a *app, f *backfillFlags) error {
 	if !contains(mapper.Sources(), f.source) {
 		return usageErrorf("the mapping has no source %q (it maps %s)", f.source, strings.Join(mapper.Sources(), ", "))
 	}
-	src, err := eventSource(f.source, f.account)
+	crm, _ := sources.Lookup(f.source)
+	src, err := eventSource(crm, f.source, f.account)
 	if err != nil {
 		return err
 	}
@@ -230,7 +215,7 @@ func runBackfill(ctx context.Context, a *app, f *backfillFlags) error {
 	var bad []recordError
 	ignored := 0
 	for _, r := range recs {
-		ch, err := f.change(r, src, now)
+		ch, err := f.change(crm, r, src, now)
 		if err != nil {
 			bad = append(bad, recordError{r.line, err})
 			continue
@@ -335,32 +320,29 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// eventSource is the CloudEvents source of the backfilled events.
-func eventSource(source, account string) (string, error) {
+// eventSource is the CloudEvents source of the backfilled events: for a
+// CRM source the one its adapter writes for that account, so that a
+// backfilled record shares the webhook's record key and goal; for a source
+// of a custom mapping, "<source>/<account>".
+func eventSource(crm *webhook.Source, source, account string) (string, error) {
 	account = strings.TrimSpace(account)
 	if account == "" || strings.ContainsAny(account, "/: \t") {
 		return "", usageErrorf("invalid --account %q: the CRM account id, without '/', ':' or spaces", account)
 	}
-	switch source {
-	case "salesforce":
-		org, err := salesforce.NormalizeID(account)
-		if err != nil {
-			return "", usageErrorf("invalid --account for salesforce: want the 15- or 18-character organization id")
-		}
-		account = org
-	case "dynamics":
-		account = strings.ToLower(account)
+	if crm == nil || crm.Namespace == "" {
+		return source + "/" + account, nil
 	}
-	if p, ok := sourcePrefix[source]; ok {
-		return p + account, nil
+	s, err := crm.EventSource(account)
+	if err != nil {
+		return "", usageErrorf("invalid --account: %v", err)
 	}
-	return source + "/" + account, nil
+	return s, nil
 }
 
 // change turns one record into the full-record change the CRM's adapter
 // would give for it.
-func (f *backfillFlags) change(r record, src string, now time.Time) (webhook.Change, error) {
-	idNames := idCandidates(f.source, f.object)
+func (f *backfillFlags) change(crm *webhook.Source, r record, src string, now time.Time) (webhook.Change, error) {
+	idNames := idCandidates(crm, f.object)
 	if f.idField != "" {
 		idNames = []string{f.idField}
 	}
@@ -375,7 +357,7 @@ func (f *backfillFlags) change(r record, src string, now time.Time) (webhook.Cha
 		return webhook.Change{}, fmt.Errorf("no record id (looked for %s)", strings.Join(idNames, ", "))
 	}
 	at := now
-	timeNames := timeCandidates(f.source)
+	timeNames := timeCandidates(crm)
 	if f.timeField != "" {
 		timeNames = []string{f.timeField}
 	}
@@ -392,12 +374,8 @@ func (f *backfillFlags) change(r record, src string, now time.Time) (webhook.Cha
 		break
 	}
 	fields := r.fields
-	if f.source == "hubspot" {
-		// A HubSpot record carries hs_object_id; the mapping reads it as
-		// "this is the full record".
-		if _, ok := fields["hs_object_id"]; !ok {
-			fields["hs_object_id"] = rid
-		}
+	if crm != nil && crm.Export.Complete != nil {
+		crm.Export.Complete(fields, rid)
 	}
 	b, err := json.Marshal(fields) // map keys sorted: a stable hash
 	if err != nil {

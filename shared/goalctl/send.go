@@ -17,15 +17,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/goalrelay/goalrelay/shared/sources/dynamics"
-	"github.com/goalrelay/goalrelay/shared/sources/hubspot"
-	"github.com/goalrelay/goalrelay/shared/sources/pipedrive"
-	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
-	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
+	"github.com/goalrelay/goalrelay/shared/sources"
+	"github.com/goalrelay/goalrelay/shared/webhook"
 )
-
-// Sources are the webhook sources send knows, as in POST /webhooks/{source}.
-var Sources = []string{"hubspot", "salesforce", "dynamics", "pipedrive", "generic"}
 
 // maxShownResponse bounds how much of an answer send prints.
 const maxShownResponse = 64 << 10
@@ -54,7 +48,7 @@ salesforce, dynamics, pipedrive, generic.
 The body is --file (- for stdin) or a built-in sample for the source, made
 fresh for the current time so that it is not deduplicated:
   hubspot     a Webhooks API deal.propertyChange (dealname), signature v3;
-              with --hubspot-signature v2 a workflow "Send a webhook" body
+              with --signature v2 a workflow "Send a webhook" body
   salesforce  an Outbound Message for one Opportunity, from the secret's
               organizationId
   dynamics    a Dataverse RemoteExecutionContext (Update of an opportunity)
@@ -77,14 +71,14 @@ Exit status 1 when the answer is not 2xx.`,
       --secret organizationId=00D000000000062EAA --file shared/sources/salesforce/testdata/one-opportunity.xml`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageErrorf("send needs exactly one SOURCE (one of %s), got %d arguments", strings.Join(Sources, ", "), len(args))
+				return usageErrorf("send needs exactly one SOURCE (one of %s), got %d arguments", strings.Join(sources.Names(), ", "), len(args))
 			}
-			if !slices.Contains(Sources, args[0]) {
-				return usageErrorf("unknown source %q: use one of %s", args[0], strings.Join(Sources, ", "))
+			if _, ok := sources.Lookup(args[0]); !ok {
+				return usageErrorf("unknown source %q: use one of %s", args[0], strings.Join(sources.Names(), ", "))
 			}
 			return nil
 		},
-		ValidArgs: Sources,
+		ValidArgs: sources.Names(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSend(cmd.Context(), a, f, args[0])
 		},
@@ -95,7 +89,9 @@ Exit status 1 when the answer is not 2xx.`,
 	fl.StringVar(&f.file, "file", "", "request body to send (- for stdin; default: a built-in sample)")
 	fl.StringVar(&f.secretsFile, "secrets", "", "webhook secret JSON keyed by source (the WEBHOOK_SECRETS_ID value)")
 	fl.StringArrayVar(&f.secret, "secret", nil, "a member of the source's secret as KEY=VALUE, or the whole member as JSON (repeatable)")
-	fl.StringVar(&f.signature, "hubspot-signature", "v3", "HubSpot signature version: v3 (Webhooks API) or v2 (workflow webhook)")
+	fl.StringVar(&f.signature, "signature", "", "signature scheme where the source has several (hubspot: v3 for the Webhooks API, v2 for a workflow webhook; default: the source's first)")
+	fl.StringVar(&f.signature, "hubspot-signature", "", "")
+	_ = fl.MarkDeprecated("hubspot-signature", "use --signature")
 	fl.StringVar(&f.recordID, "record-id", "", "CRM record id of the built-in sample (default: a sample id per source)")
 	fl.StringVar(&f.account, "account", "", "CRM account of the built-in sample: HubSpot portal, Pipedrive company, Dynamics organization id")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "how long to wait for the answer")
@@ -110,8 +106,12 @@ func runSend(ctx context.Context, a *app, f *sendFlags, source string) error {
 	if f.secretsFile == "" && len(f.secret) == 0 {
 		return usageErrorf("no secret for %s: give --secrets FILE or --secret KEY=VALUE", source)
 	}
-	if f.signature != "v3" && f.signature != "v2" {
-		return usageErrorf("invalid --hubspot-signature %q: use v3 or v2", f.signature)
+	src, _ := sources.Lookup(source)
+	if f.signature != "" && !slices.Contains(src.Schemes, f.signature) {
+		if len(src.Schemes) == 0 {
+			return usageErrorf("%s has one signature scheme: leave out --signature", source)
+		}
+		return usageErrorf("invalid --signature %q for %s: use one of %s", f.signature, source, strings.Join(src.Schemes, ", "))
 	}
 	if f.timeout <= 0 {
 		return usageErrorf("--timeout must be positive")
@@ -134,13 +134,18 @@ func runSend(ctx context.Context, a *app, f *sendFlags, source string) error {
 			return err
 		}
 	} else {
-		if body, err = sampleBody(source, sampleOptions{now: now, recordID: f.recordID, account: f.account, signature: f.signature, secret: secret}); err != nil {
-			return err
+		body, err = src.Sample(webhook.SampleOptions{Now: now, RecordID: f.recordID, Account: f.account, Scheme: f.signature, Secret: secret})
+		if err != nil {
+			return secretError(source, err)
 		}
 	}
-	headers, err := signHeaders(source, f.signature, secret, publicURL, body, now)
+	headers := map[string]string{"Content-Type": "application/json", "User-Agent": "goalctl/1"}
+	signed, err := src.Sign(secret, webhook.Delivery{URL: publicURL, Body: body, Time: now, ID: "msg_goalctl_" + strconv.FormatInt(now.UnixNano(), 36), Scheme: f.signature})
 	if err != nil {
-		return err
+		return secretError(source, err)
+	}
+	for k, v := range signed {
+		headers[k] = v
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
@@ -228,62 +233,10 @@ func loadSecret(f *sendFlags, source string) (json.RawMessage, error) {
 	return b, nil
 }
 
-// signHeaders returns the HTTP headers of a delivery of body as the
-// source's CRM would send it.
-func signHeaders(source, signature string, secret json.RawMessage, publicURL string, body []byte, now time.Time) (map[string]string, error) {
-	h := map[string]string{"Content-Type": "application/json", "User-Agent": "goalctl/1"}
-	switch source {
-	case "hubspot":
-		var s hubspot.Secret
-		if err := json.Unmarshal(secret, &s); err != nil || s.ClientSecret == "" {
-			return nil, secretError(source, "clientSecret")
-		}
-		var sig map[string]string
-		if signature == "v2" {
-			sig = hubspot.SignV2(s.ClientSecret, http.MethodPost, publicURL, body)
-		} else {
-			sig = hubspot.SignV3(s.ClientSecret, http.MethodPost, publicURL, body, now)
-		}
-		for k, v := range sig {
-			h[k] = v
-		}
-	case "salesforce":
-		h["Content-Type"] = "text/xml; charset=utf-8"
-		h["SOAPAction"] = `""`
-	case "dynamics":
-		name, value, err := dynamics.AuthHeader(secret)
-		if err != nil {
-			return nil, secretError(source, "header and value")
-		}
-		h[name] = value
-	case "pipedrive":
-		v, err := pipedrive.AuthHeader(secret)
-		if err != nil {
-			return nil, secretError(source, "username and password")
-		}
-		h["Authorization"] = v
-	case "generic":
-		var s standardwebhooks.Secret
-		if err := json.Unmarshal(secret, &s); err != nil || (s.Secret == "" && len(s.Secrets) == 0) {
-			return nil, secretError(source, "secret")
-		}
-		key := s.Secret
-		if key == "" {
-			key = s.Secrets[0]
-		}
-		sig, err := standardwebhooks.SignedHeaders(key, "msg_goalctl_"+strconv.FormatInt(now.UnixNano(), 36), now, body)
-		if err != nil {
-			return nil, secretError(source, "secret (whsec_...)")
-		}
-		for k, v := range sig {
-			h[k] = v
-		}
-	}
-	return h, nil
-}
-
-func secretError(source, want string) error {
-	return usageErrorf("the %s secret is not usable: it needs %s", source, want)
+// secretError says that the source's secret does not fit it. Adapters'
+// secret errors name what is missing and never quote a value.
+func secretError(source string, err error) error {
+	return usageErrorf("the %s secret is not usable: %v", source, err)
 }
 
 // readInput reads name, or stdin for "-".
@@ -300,176 +253,6 @@ func readInput(stdin io.Reader, name string) ([]byte, error) {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
 	return b, nil
-}
-
-type sampleOptions struct {
-	now       time.Time
-	recordID  string
-	account   string
-	signature string
-	secret    json.RawMessage
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-// jsonID writes a numeric-looking id as a JSON number, as HubSpot does.
-func jsonID(s string) any {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n
-	}
-	return s
-}
-
-// sampleBody builds a fresh sample delivery for source at o.now.
-func sampleBody(source string, o sampleOptions) ([]byte, error) {
-	ms := o.now.UnixMilli()
-	stamp := strconv.FormatInt(ms, 10)
-	due := o.now.AddDate(0, 3, 0).Format("2006-01-02")
-	switch source {
-	case "hubspot":
-		rid, portal := orDefault(o.recordID, "901"), orDefault(o.account, "62515")
-		if o.signature == "v2" {
-			return json.Marshal(map[string]any{
-				"id":         rid,
-				"portalId":   jsonID(portal),
-				"objectType": "deal",
-				"properties": map[string]any{
-					"hs_object_id":        rid,
-					"dealname":            "Reach 80% seat adoption",
-					"dealstage":           "contractsent",
-					"closedate":           due + "T00:00:00Z",
-					"description":         "sent by goalctl",
-					"hs_lastmodifieddate": o.now.Format(time.RFC3339Nano),
-				},
-				"updatedAt": o.now.Format(time.RFC3339Nano),
-			})
-		}
-		return json.Marshal([]map[string]any{{
-			"eventId":          ms,
-			"subscriptionId":   2400001,
-			"portalId":         jsonID(portal),
-			"appId":            987654,
-			"occurredAt":       ms,
-			"subscriptionType": "deal.propertyChange",
-			"attemptNumber":    0,
-			"objectId":         jsonID(rid),
-			"propertyName":     "dealname",
-			"propertyValue":    "Reach 80% seat adoption",
-			"changeSource":     "CRM_UI",
-			"sourceId":         "goalctl",
-		}})
-	case "salesforce":
-		var s salesforce.Secret
-		if err := json.Unmarshal(o.secret, &s); err != nil || s.OrganizationID == "" {
-			return nil, secretError(source, "organizationId")
-		}
-		return salesforce.BuildOutboundMessage(salesforce.Message{
-			OrganizationID: s.OrganizationID,
-			Notifications: []salesforce.Notification{{
-				ID:       "04l" + base36(ms, 15),
-				Object:   "Opportunity",
-				RecordID: orDefault(o.recordID, "0065e00000GoAl1AAA"),
-				Fields: map[string]any{
-					"Name":             "Acme renewal: 95% retention",
-					"StageName":        "Negotiation/Review",
-					"CloseDate":        due,
-					"Account_Name__c":  "Acme Corp",
-					"LastModifiedDate": o.now,
-					"SystemModstamp":   o.now,
-				},
-			}},
-		}), nil
-	case "dynamics":
-		rid := orDefault(o.recordID, "5f1e2d3c-0000-0000-0000-0000000000aa")
-		org := orDefault(o.account, "4ef5b371-0000-0000-0000-000000000005")
-		date := "/Date(" + stamp + ")/"
-		ref := func(logical, id, name string) map[string]any {
-			return map[string]any{"__type": "EntityReference:http://schemas.microsoft.com/xrm/2011/Contracts", "Id": id, "LogicalName": logical, "Name": name}
-		}
-		option := func(v int) map[string]any {
-			return map[string]any{"__type": "OptionSetValue:http://schemas.microsoft.com/xrm/2011/Contracts", "Value": v}
-		}
-		attrs := []map[string]any{
-			{"key": "opportunityid", "value": rid},
-			{"key": "name", "value": "Acme renewal"},
-			{"key": "statuscode", "value": option(1)},
-			{"key": "parentaccountid", "value": ref("account", "3a4b5c6d-0000-0000-0000-0000000000bb", "Acme Corp")},
-			{"key": "estimatedclosedate", "value": "/Date(" + strconv.FormatInt(o.now.AddDate(0, 3, 0).UnixMilli(), 10) + ")/"},
-			{"key": "modifiedon", "value": date},
-		}
-		entity := map[string]any{
-			"__type": "Entity:http://schemas.microsoft.com/xrm/2011/Contracts", "Attributes": attrs,
-			"FormattedValues": []map[string]any{{"key": "statuscode", "value": "In Progress"}},
-			"Id":              rid, "LogicalName": "opportunity",
-		}
-		return json.Marshal(map[string]any{
-			"MessageName":        "Update",
-			"OrganizationId":     org,
-			"OperationId":        uuidLike(ms),
-			"CorrelationId":      uuidLike(ms + 1),
-			"OperationCreatedOn": date,
-			"PrimaryEntityId":    rid,
-			"PrimaryEntityName":  "opportunity",
-			"InputParameters":    []map[string]any{{"key": "Target", "value": entity}},
-			"PostEntityImages":   []map[string]any{{"key": "PostImage", "value": entity}},
-			"PreEntityImages":    []any{},
-			"Stage":              40,
-		})
-	case "pipedrive":
-		rid, company := orDefault(o.recordID, "43"), orDefault(o.account, "8100001")
-		return json.Marshal(map[string]any{
-			"meta": map[string]any{
-				"action": "create", "entity": "deal", "company_id": company, "entity_id": rid,
-				"id": uuidLike(ms), "timestamp": o.now.Unix(), "type": "general", "version": "2.0",
-				"webhook_id": "4700002", "change_source": "api", "attempt": 1,
-			},
-			"data": map[string]any{
-				"id": jsonID(rid), "title": "Globex onboarding: 30-day time to value", "status": "open",
-				"expected_close_date": due, "org_name": "Globex",
-				"add_time": o.now.Format(time.RFC3339), "update_time": o.now.Format(time.RFC3339),
-			},
-			"previous": nil,
-		})
-	case "generic":
-		rid := orDefault(o.recordID, "goalctl-sample-1")
-		return json.Marshal(map[string]any{
-			"specversion":     "1.0",
-			"id":              "goalctl:sample:" + rid + ":" + stamp,
-			"source":          "goalctl/sample",
-			"type":            "goal.upserted",
-			"subject":         rid,
-			"time":            o.now.Format(time.RFC3339Nano),
-			"datacontenttype": "application/json",
-			"data": map[string]any{
-				"externalId": rid,
-				"fields": map[string]any{
-					"Name": "Reach 80% seat adoption", "StatusName": "On Track", "DueDate": due,
-					"EntityType": "COMPANY", "CompanyName": "Acme Corp", "GoalTypeName": "Default",
-				},
-			},
-		})
-	}
-	return nil, usageErrorf("unknown source %q", source)
-}
-
-// base36 renders n in base 36, upper case, left-padded with zeros to width.
-func base36(n int64, width int) string {
-	s := strings.ToUpper(strconv.FormatInt(n, 36))
-	if len(s) < width {
-		s = strings.Repeat("0", width-len(s)) + s
-	}
-	return s[len(s)-width:]
-}
-
-// uuidLike makes a GUID-shaped id from n (unique per millisecond).
-func uuidLike(n int64) string {
-	h := fmt.Sprintf("%032x", uint64(n))
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // redactQuery hides the values of a URL's query, which may hold a key.

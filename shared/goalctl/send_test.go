@@ -15,11 +15,9 @@ import (
 
 	"github.com/goalrelay/goalrelay/shared/goalctl"
 	"github.com/goalrelay/goalrelay/shared/mapping"
-	"github.com/goalrelay/goalrelay/shared/sources/dynamics"
+	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/sources/hubspot"
-	"github.com/goalrelay/goalrelay/shared/sources/pipedrive"
 	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
-	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
 	"github.com/goalrelay/goalrelay/shared/webhook"
 	"github.com/goalrelay/goalrelay/testevents"
 )
@@ -75,27 +73,19 @@ func allTestSecrets() []string {
 	return []string{testevents.HubSpotClientSecret, testevents.DynamicsKey, testevents.PipedrivePassword, testevents.GenericSecret}
 }
 
-var adapters = map[string]webhook.Adapter{
-	"hubspot":    &hubspot.Adapter{},
-	"salesforce": &salesforce.Adapter{},
-	"dynamics":   dynamics.Adapter{},
-	"pipedrive":  pipedrive.Adapter{},
-	"generic":    standardwebhooks.Adapter{},
-}
-
 // verifyDelivery checks req with the source's own adapter: the signature
 // or credentials, the body's shape, and that the default mapping makes at
 // least one event of it.
 func verifyDelivery(t *testing.T, source string, req *webhook.Request) {
 	t.Helper()
 	secrets := testevents.NewSecrets()
-	a := adapters[source]
-	if err := a.Verify(req, secrets[source], time.Now()); err != nil {
-		t.Fatalf("%s: the adapter refuses the delivery: %v", source, err)
+	src, ok := sources.Lookup(source)
+	if !ok {
+		t.Fatalf("no source %q", source)
 	}
-	changes, err := a.Parse(req)
+	changes, err := src.Open(req, secrets[source], time.Now())
 	if err != nil {
-		t.Fatalf("%s: parse: %v", source, err)
+		t.Fatalf("%s: the adapter refuses the delivery: %v", source, err)
 	}
 	n := 0
 	for _, ch := range changes {
@@ -113,7 +103,7 @@ func verifyDelivery(t *testing.T, source string, req *webhook.Request) {
 func TestSendEverySource(t *testing.T) {
 	rc := newReceiver(t)
 	secrets := secretsFile(t)
-	for _, source := range goalctl.Sources {
+	for _, source := range sources.Names() {
 		t.Run(source, func(t *testing.T) {
 			url := rc.URL + "/webhooks/" + source
 			before := len(rc.requests())
@@ -142,7 +132,7 @@ func TestSendHubSpotV2WorkflowAndPublicURL(t *testing.T) {
 	// cover that one.
 	public := "https://hooks.example.com/webhooks/hubspot"
 	r := (&harness{}).run(t, "send", "hubspot", "--url", rc.URL+"/webhooks/hubspot", "--public-url", public,
-		"--hubspot-signature", "v2", "--secret", "clientSecret="+testevents.HubSpotClientSecret, "--record-id", "4242", "--account", "777")
+		"--signature", "v2", "--secret", "clientSecret="+testevents.HubSpotClientSecret, "--record-id", "4242", "--account", "777")
 	wantCode(t, r, goalctl.ExitOK)
 	mustNotLeak(t, r, testevents.HubSpotClientSecret)
 	req := rc.requests()[0]
@@ -151,7 +141,7 @@ func TestSendHubSpotV2WorkflowAndPublicURL(t *testing.T) {
 	}
 	req.PublicURL = public
 	verifyDelivery(t, "hubspot", req)
-	changes, _ := (&hubspot.Adapter{}).Parse(req)
+	changes, _ := hubspot.Source.Open(req, testevents.NewSecrets()["hubspot"], time.Now())
 	if len(changes) != 1 || changes[0].RecordID != "4242" || changes[0].Source != "hubspot/portal/777" {
 		t.Errorf("changes %+v", changes)
 	}
@@ -235,7 +225,7 @@ func TestSendSecretProblems(t *testing.T) {
 		want string
 	}{
 		{"source missing from the file", []string{"send", "hubspot", "--secrets", "SECRETS_NO_HUBSPOT"}, goalctl.ExitFailure, `has no "hubspot" member`},
-		{"unusable member", []string{"send", "hubspot", "--secret", "secret=" + testevents.HubSpotClientSecret}, goalctl.ExitUsage, "needs clientSecret"},
+		{"unusable member", []string{"send", "hubspot", "--secret", "secret=" + testevents.HubSpotClientSecret}, goalctl.ExitUsage, "clientSecret is empty"},
 		{"not key=value", []string{"send", "dynamics", "--secret", testevents.DynamicsKey}, goalctl.ExitUsage, "--secret must be KEY=VALUE"},
 		{"both", []string{"send", "dynamics", "--secret", "value=x", "--secrets", "f.json"}, goalctl.ExitUsage, "either --secrets or --secret"},
 		{"bad json", []string{"send", "generic", "--secret", "{" + testevents.GenericSecret}, goalctl.ExitUsage, "not valid JSON"},

@@ -11,6 +11,7 @@ import (
 	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/ingest"
 	"github.com/goalrelay/goalrelay/shared/mapping"
+	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/testevents"
 )
 
@@ -55,7 +56,7 @@ func BenchmarkHandle(b *testing.B) {
 			}
 			pub := &marshalPublisher{}
 			svc := &ingest.Service{
-				Adapters:  ingest.DefaultAdapters(),
+				Sources:   sources.All(),
 				Secrets:   testevents.NewSecrets(),
 				Mapper:    mapping.Default(),
 				Publisher: pub,

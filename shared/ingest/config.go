@@ -7,28 +7,7 @@ import (
 	"strings"
 
 	"github.com/goalrelay/goalrelay/shared/mapping"
-	"github.com/goalrelay/goalrelay/shared/sources/dynamics"
-	"github.com/goalrelay/goalrelay/shared/sources/hubspot"
-	"github.com/goalrelay/goalrelay/shared/sources/pipedrive"
-	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
-	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
-	"github.com/goalrelay/goalrelay/shared/webhook"
 )
-
-// Sources are the names of the routes' {source} values, in documentation order.
-var Sources = []string{"hubspot", "salesforce", "dynamics", "pipedrive", "generic"}
-
-// DefaultAdapters returns the adapter of every source in Sources, keyed by
-// the {source} path parameter. "generic" is the Standard Webhooks source.
-func DefaultAdapters() map[string]webhook.Adapter {
-	return map[string]webhook.Adapter{
-		"hubspot":    &hubspot.Adapter{},
-		"salesforce": &salesforce.Adapter{},
-		"dynamics":   dynamics.Adapter{},
-		"pipedrive":  pipedrive.Adapter{},
-		"generic":    standardwebhooks.Adapter{},
-	}
-}
 
 // Config is the ingest function's environment.
 type Config struct {

@@ -84,15 +84,3 @@ func TestLoadMapper(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
-
-func TestDefaultAdapters(t *testing.T) {
-	a := ingest.DefaultAdapters()
-	for _, s := range ingest.Sources {
-		if a[s] == nil {
-			t.Errorf("no adapter for %s", s)
-		}
-	}
-	if len(a) != len(ingest.Sources) {
-		t.Errorf("%d adapters for %d sources", len(a), len(ingest.Sources))
-	}
-}

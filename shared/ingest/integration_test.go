@@ -16,6 +16,7 @@ import (
 	"github.com/goalrelay/goalrelay/shared/mapping"
 	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/secrets"
+	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/testevents"
 )
 
@@ -36,7 +37,7 @@ func TestIntegrationMoto(t *testing.T) {
 			t.Fatal(err)
 		}
 		return &ingest.Service{
-			Adapters:  ingest.DefaultAdapters(),
+			Sources:   sources.All(),
 			Secrets:   ws,
 			Mapper:    mapping.Default(),
 			Publisher: queue.NewPublisher(stack.SQS, stack.QueueURL),

@@ -39,7 +39,9 @@ type Publisher interface {
 // Service handles webhook requests. Build it once at init; it is safe for
 // concurrent use.
 type Service struct {
-	Adapters  map[string]webhook.Adapter
+	// Sources are the sources served, found by their Name (sources.All()
+	// in production).
+	Sources   []*webhook.Source
 	Secrets   SecretSource
 	Mapper    Mapper
 	Publisher Publisher
@@ -90,8 +92,8 @@ func (s *Service) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 func (s *Service) process(ctx context.Context, req *events.APIGatewayV2HTTPRequest) result {
 	var res result
 	res.source = sourceOf(req)
-	adapter, ok := s.Adapters[res.source]
-	if !ok {
+	src := s.lookup(res.source)
+	if src == nil {
 		res.err = fmt.Errorf("%w %q", ErrUnknownSource, res.source)
 		return res
 	}
@@ -113,16 +115,16 @@ func (s *Service) process(ctx context.Context, req *events.APIGatewayV2HTTPReque
 		res.err = err
 		return res
 	}
-	if err := adapter.Verify(r, secret, s.now()); err != nil {
-		res.err = err
-		return res
-	}
-	changes, err := adapter.Parse(r)
+	changes, err := src.Open(r, secret, s.now())
 	if err != nil {
 		res.err = err
 		return res
 	}
 	res.changes = len(changes)
+	if len(changes) > src.MaxBatch {
+		res.err = fmt.Errorf("%w: %d changes in one delivery, %s sends at most %d", webhook.ErrMalformed, len(changes), src.Name, src.MaxBatch)
+		return res
+	}
 	var evs []goalevents.Event
 	for _, ch := range changes {
 		out, err := s.Mapper.Map(ch)
@@ -225,8 +227,8 @@ func (s *Service) respond(res result, code int) events.APIGatewayV2HTTPResponse 
 	if res.err != nil {
 		why = truncate(reason(res.err, code), 300)
 	}
-	if a, ok := s.Adapters[res.source].(webhook.Responder); ok {
-		r := a.Respond(code, res.queued, why)
+	if src := s.lookup(res.source); src != nil && src.Respond != nil {
+		r := src.Respond(code, res.queued, why)
 		return events.APIGatewayV2HTTPResponse{
 			StatusCode: r.Status,
 			Headers:    map[string]string{"content-type": r.ContentType},
@@ -248,6 +250,16 @@ func (s *Service) respond(res result, code int) events.APIGatewayV2HTTPResponse 
 		Headers:    map[string]string{"content-type": "application/json"},
 		Body:       string(body),
 	}
+}
+
+// lookup returns the source named name, or nil.
+func (s *Service) lookup(name string) *webhook.Source {
+	for _, src := range s.Sources {
+		if src.Name == name {
+			return src
+		}
+	}
+	return nil
 }
 
 func (s *Service) now() time.Time {

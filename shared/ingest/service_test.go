@@ -20,26 +20,26 @@ import (
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 
-// fakeAdapter accepts a request whose x-key header equals the secret's
-// "key" and turns each line of the body into one change; a line "bad"
-// is malformed.
-type fakeAdapter struct{}
-
-func (fakeAdapter) Verify(r *webhook.Request, secret json.RawMessage, now time.Time) error {
-	var s struct{ Key string }
-	if err := json.Unmarshal(secret, &s); err != nil {
-		return fmt.Errorf("%w: secret", webhook.ErrUnauthenticated)
-	}
-	if r.Get("X-Key") == "" || r.Get("X-Key") != s.Key {
-		return fmt.Errorf("%w: wrong key", webhook.ErrUnauthenticated)
-	}
-	if r.Get("x-ts") == "old" {
-		return webhook.ErrTimestamp
-	}
-	return nil
+// fakeSource is a source whose Open accepts a request whose x-key header
+// equals the secret's "key" and turns each word of the body into one
+// change; a word "bad" is malformed. It takes at most maxFake changes.
+func fakeSource(name string) *webhook.Source {
+	return &webhook.Source{Name: name, Namespace: "fake/", MaxBatch: maxFake, Open: fakeOpen}
 }
 
-func (fakeAdapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
+const maxFake = 5
+
+func fakeOpen(r *webhook.Request, secret json.RawMessage, now time.Time) ([]webhook.Change, error) {
+	var s struct{ Key string }
+	if err := json.Unmarshal(secret, &s); err != nil {
+		return nil, fmt.Errorf("%w: secret", webhook.ErrUnauthenticated)
+	}
+	if r.Get("X-Key") == "" || r.Get("X-Key") != s.Key {
+		return nil, fmt.Errorf("%w: wrong key", webhook.ErrUnauthenticated)
+	}
+	if r.Get("x-ts") == "old" {
+		return nil, webhook.ErrTimestamp
+	}
 	var out []webhook.Change
 	for _, line := range strings.Fields(string(r.Body)) {
 		if line == "bad" {
@@ -141,6 +141,8 @@ func TestOutcomeTable(t *testing.T) {
 		{"secret store down", request("broken", "a", nil), nil, 503, 0, "retry"},
 		{"too large", request("fake", strings.Repeat("x", 2000), nil), nil, 413, 0, "too large"},
 		{"malformed", request("fake", "a bad", nil), nil, 400, 0, "malformed"},
+		{"largest batch", request("fake", "a b c d e", nil), nil, 200, maxFake, ""},
+		{"batch over the source's limit", request("fake", "a b c d e f", nil), nil, 400, 0, "at most 5"},
 		{"unmappable", request("fake", "a unmappable", nil), nil, 400, 0, "no Name"},
 		{"queue down", request("fake", "a", nil), errors.New("sqs: 500"), 503, 0, "retry"},
 		{"wrong method", func() events.APIGatewayV2HTTPRequest {
@@ -154,9 +156,9 @@ func TestOutcomeTable(t *testing.T) {
 			pub := &fakePublisher{err: tt.publishErr}
 			var logs bytes.Buffer
 			svc := &ingest.Service{
-				Adapters: map[string]webhook.Adapter{"fake": fakeAdapter{}, "off": fakeAdapter{}, "broken": fakeAdapter{}},
-				Secrets:  fakeSecrets{"fake": json.RawMessage(`{"key":"k1"}`)},
-				Mapper:   fakeMapper{}, Publisher: pub, MaxBody: 1000,
+				Sources: []*webhook.Source{fakeSource("fake"), fakeSource("off"), fakeSource("broken")},
+				Secrets: fakeSecrets{"fake": json.RawMessage(`{"key":"k1"}`)},
+				Mapper:  fakeMapper{}, Publisher: pub, MaxBody: 1000,
 				Log: slog.New(slog.NewJSONHandler(&logs, nil)),
 			}
 			resp, err := svc.Handle(t.Context(), tt.req)
@@ -201,9 +203,12 @@ func TestOutcomeTable(t *testing.T) {
 func TestPublicURLFromBase(t *testing.T) {
 	var got string
 	svc := &ingest.Service{
-		Adapters: map[string]webhook.Adapter{"fake": urlAdapter{&got}},
-		Secrets:  fakeSecrets{"fake": json.RawMessage(`{}`)},
-		Mapper:   fakeMapper{}, Publisher: &fakePublisher{},
+		Sources: []*webhook.Source{{Name: "fake", MaxBatch: 1, Open: func(r *webhook.Request, _ json.RawMessage, _ time.Time) ([]webhook.Change, error) {
+			got = r.PublicURL
+			return nil, nil
+		}}},
+		Secrets: fakeSecrets{"fake": json.RawMessage(`{}`)},
+		Mapper:  fakeMapper{}, Publisher: &fakePublisher{},
 		PublicBaseURL: "https://hooks.example.com/",
 	}
 	req := request("fake", "", nil)
@@ -222,11 +227,3 @@ func TestPublicURLFromBase(t *testing.T) {
 		t.Errorf("PublicURL without base = %q, want %q", got, want)
 	}
 }
-
-type urlAdapter struct{ got *string }
-
-func (u urlAdapter) Verify(r *webhook.Request, _ json.RawMessage, _ time.Time) error {
-	*u.got = r.PublicURL
-	return nil
-}
-func (urlAdapter) Parse(*webhook.Request) ([]webhook.Change, error) { return nil, nil }

@@ -24,37 +24,6 @@ type Request struct {
 	// that sign the URL use it instead of the internal one.
 	PublicURL string
 
-	kept kept // see Keep
-}
-
-type kept struct {
-	key  any
-	body []byte
-	v    any
-}
-
-// Keep stores v, something the caller decoded from the current Body, under
-// key until Kept fetches it: an adapter's Verify can hand its decoded body
-// to Parse instead of decoding it twice. One value is kept at a time;
-// Keep(key, nil) drops it. key must be comparable; use an unexported
-// key type so that no other package can read the value. A Request is not safe for concurrent use.
-func (r *Request) Keep(key, v any) {
-	if v == nil {
-		r.kept = kept{}
-		return
-	}
-	r.kept = kept{key: key, body: r.Body, v: v}
-}
-
-// Kept returns what Keep stored under key, provided Body is still the
-// slice it was decoded from (same start and length); otherwise nil, false.
-func (r *Request) Kept(key any) (any, bool) {
-	k := r.kept
-	if k.v == nil || k.key != key || len(k.body) != len(r.Body) ||
-		len(k.body) > 0 && &k.body[0] != &r.Body[0] {
-		return nil, false
-	}
-	return k.v, true
 }
 
 // Get returns the header named name, case-insensitively.

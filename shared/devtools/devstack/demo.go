@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/goalrelay/goalrelay/shared/apply"
 	"github.com/goalrelay/goalrelay/shared/devtools/rie"
+	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
+	"github.com/goalrelay/goalrelay/shared/webhook"
 	"github.com/goalrelay/goalrelay/testevents"
 )
 
@@ -289,12 +292,15 @@ func printHowTo(w io.Writer, front string) {
 	id := "msg_curl_1"
 	// Standard Webhooks signatures are valid for five minutes; the example
 	// carries a fresh one and shows how to make another.
-	h, err := standardwebhooks.SignedHeaders(testevents.GenericSecret, id, time.Now(), []byte(body))
-	fmt.Fprintf(w, "goalrelay is running. Webhooks: POST %s/webhooks/{hubspot|salesforce|dynamics|pipedrive|generic}\n", front)
+	gen := &standardwebhooks.Source
+	secret, _ := json.Marshal(map[string]string{"secret": testevents.GenericSecret})
+	h, err := gen.Sign(secret, webhook.Delivery{Body: []byte(body), Time: time.Now(), ID: id})
+	delete(h, "Content-Type")
+	fmt.Fprintf(w, "goalrelay is running. Webhooks: POST %s/webhooks/{%s}\n", front, strings.Join(sources.Names(), "|"))
 	fmt.Fprintf(w, "Test secrets: testevents/secrets.json. Gainsight goals: rerun with -v to watch the functions' logs.\n\n")
 	if err == nil {
 		fmt.Fprintln(w, "Send a goal with the generic (Standard Webhooks) source; the signature below is valid for 5 minutes:")
-		fmt.Fprintf(w, "\n  curl -i -X POST %s/webhooks/generic \\\n    -H 'content-type: application/json' \\\n", front)
+		fmt.Fprintf(w, "\n  curl -i -X POST %s/webhooks/%s \\\n    -H 'content-type: application/json' \\\n", front, gen.Name)
 		keys := make([]string, 0, len(h))
 		for k := range h {
 			keys = append(keys, k)
@@ -306,12 +312,14 @@ func printHowTo(w io.Writer, front string) {
 		fmt.Fprintf(w, "    --data-binary '%s'\n\n", body)
 	}
 	fmt.Fprintln(w, "Or let goalctl sign a sample webhook of any source with the test secrets:")
-	fmt.Fprintf(w, "\n  go run ./cmd/goalctl send generic --url %s/webhooks/generic --secrets testevents/secrets.json\n", front)
-	fmt.Fprintf(w, "  go run ./cmd/goalctl send pipedrive --url %s/webhooks/pipedrive --secrets testevents/secrets.json\n", front)
-	fmt.Fprintf(w, "  go run ./cmd/goalctl send hubspot --url %s/webhooks/hubspot --public-url %s/webhooks/hubspot \\\n    --secrets testevents/secrets.json\n",
-		front, strings.Replace(front, "http://", "https://", 1))
+	fmt.Fprintln(w)
+	public := strings.Replace(front, "http://", "https://", 1)
+	for _, src := range sources.All() {
+		fmt.Fprintf(w, "  go run ./cmd/goalctl send %[1]s --url %[2]s/webhooks/%[1]s --public-url %[3]s/webhooks/%[1]s \\\n    --secrets testevents/secrets.json\n",
+			src.Name, front, public)
+	}
 	fmt.Fprintln(w, "\n(The front passes the Host header on as requestContext.domainName, and the ingest function verifies")
-	fmt.Fprintln(w, "HubSpot v3 signatures against https://<Host>/webhooks/hubspot, as behind API Gateway.)")
+	fmt.Fprintln(w, "signatures that cover the URL against https://<Host>/webhooks/<source>, as behind API Gateway.)")
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }
 

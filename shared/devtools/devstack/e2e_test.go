@@ -23,6 +23,7 @@ import (
 	"github.com/goalrelay/goalrelay/shared/goalctl"
 	"github.com/goalrelay/goalrelay/shared/ingest"
 	"github.com/goalrelay/goalrelay/shared/mapping"
+	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
 	"github.com/goalrelay/goalrelay/testevents"
 )
@@ -58,7 +59,7 @@ func (c *capture) Publish(_ context.Context, evs []goalevents.Event) error {
 func expectedEvents(t *testing.T, f testevents.File, now time.Time) []goalevents.Event {
 	t.Helper()
 	c := &capture{}
-	svc := &ingest.Service{Adapters: ingest.DefaultAdapters(), Secrets: testevents.NewSecrets(), Mapper: mapping.Default(),
+	svc := &ingest.Service{Sources: sources.All(), Secrets: testevents.NewSecrets(), Mapper: mapping.Default(),
 		Publisher: c, Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler)}
 	req, err := f.Request()
 	if err != nil {

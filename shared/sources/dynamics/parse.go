@@ -83,12 +83,12 @@ type attrValue struct{ v any }
 // GUIDs (36) and logical names (≤ 50).
 const maxToken = 128
 
-// Parse turns a RemoteExecutionContext into at most one change. Errors wrap
+// parse turns a RemoteExecutionContext into at most one change. Errors wrap
 // webhook.ErrMalformed (not JSON, wrong shapes, unreadable dates) or
 // webhook.ErrUnmappable (no organisation, table, record or operation id, or
 // no time). Messages other than Create, Update, Upsert and Delete give no
 // changes and no error.
-func (Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
+func (Adapter) parse(r *webhook.Request) ([]webhook.Change, error) {
 	var c executionContext
 	if err := decodeContext(r.Body, &c); err != nil {
 		return nil, fmt.Errorf("%w: body is not a RemoteExecutionContext: %v", webhook.ErrMalformed, err)
@@ -185,7 +185,7 @@ func (Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
 
 	return []webhook.Change{{
 		ID:         "dynamics:" + org + ":" + key + ":" + recordID,
-		Source:     "dynamics/org/" + org,
+		Source:     namespace + org,
 		Object:     c.PrimaryEntityName,
 		RecordID:   recordID,
 		Op:         op,

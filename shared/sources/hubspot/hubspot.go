@@ -21,7 +21,6 @@ type Adapter struct {
 	Tolerance time.Duration
 }
 
-var _ webhook.Adapter = (*Adapter)(nil)
 
 // ErrSecret is returned by Verify when the configured secret is not usable
 // (not JSON, or no clientSecret). It is a configuration problem, not the

@@ -102,7 +102,7 @@ func safeID(s string) bool {
 	return true
 }
 
-// Parse turns a verified delivery into record changes.
+// parse turns a verified delivery into record changes.
 //
 // A Webhooks API delivery (a JSON array) gives one Change per (portalId,
 // object type, objectId), in the order the records first appear:
@@ -140,7 +140,7 @@ func safeID(s string) bool {
 //
 // Errors wrap webhook.ErrMalformed (not JSON, or members of the wrong
 // type) or webhook.ErrUnmappable (a member needed for the id is missing).
-func (a *Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
+func (a *Adapter) parse(r *webhook.Request) ([]webhook.Change, error) {
 	c, ok := firstByte(r.Body)
 	switch {
 	case !ok:
@@ -282,7 +282,7 @@ func parseBatch(body []byte) ([]webhook.Change, error) {
 func (g *group) change() webhook.Change {
 	c := webhook.Change{
 		ID:         g.id(),
-		Source:     "hubspot/portal/" + g.key.portal,
+		Source:     namespace + g.key.portal,
 		Object:     g.key.object,
 		RecordID:   g.key.id,
 		OccurredAt: time.UnixMilli(g.maxAt).UTC(),

@@ -103,7 +103,7 @@ func parseWorkflow(r *webhook.Request) ([]webhook.Change, error) {
 
 	c := webhook.Change{
 		ID:         "hubspot:" + portal + ":" + object + ":" + recordID + ":" + strconv.FormatInt(ms, 10) + ":workflow",
-		Source:     "hubspot/portal/" + portal,
+		Source:     namespace + portal,
 		Object:     object,
 		RecordID:   recordID,
 		Op:         webhook.OpUpsert,

@@ -66,13 +66,13 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 
 const maxToken = 128
 
-// Parse turns a v1 or v2 delivery into at most one change. Errors wrap
+// parse turns a v1 or v2 delivery into at most one change. Errors wrap
 // webhook.ErrMalformed (not JSON, wrong member types, unreadable
 // timestamps) or webhook.ErrUnmappable (not a Pipedrive body, or no
 // company, event id, object, record id or time). Actions other than
 // create/change/delete (v2) and added/updated/deleted (v1) give no changes
 // and no error.
-func (Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
+func (Adapter) parse(r *webhook.Request) ([]webhook.Change, error) {
 	var d delivery
 	if err := json.Unmarshal(r.Body, &d); err != nil {
 		return nil, fmt.Errorf("%w: body is not a Pipedrive webhook: %v", webhook.ErrMalformed, err)
@@ -136,7 +136,7 @@ func parseV2(d *delivery) ([]webhook.Change, error) {
 	}
 	return []webhook.Change{{
 		ID:         "pipedrive:" + company + ":" + eventID,
-		Source:     "pipedrive/company/" + company,
+		Source:     namespace + company,
 		Object:     object,
 		RecordID:   record,
 		Op:         op,
@@ -202,7 +202,7 @@ func parseV1(d *delivery) ([]webhook.Change, error) {
 	micro := strconv.FormatInt(occurred.UnixMicro(), 10)
 	return []webhook.Change{{
 		ID:         "pipedrive:" + company + ":v1:" + webhookID + ":" + object + ":" + record + ":" + action + ":" + micro,
-		Source:     "pipedrive/company/" + company,
+		Source:     namespace + company,
 		Object:     object,
 		RecordID:   record,
 		Op:         op,

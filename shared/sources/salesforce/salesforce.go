@@ -15,11 +15,6 @@ import (
 // ready to use and safe for concurrent use.
 type Adapter struct{}
 
-var (
-	_ webhook.Adapter   = (*Adapter)(nil)
-	_ webhook.Responder = (*Adapter)(nil)
-)
-
 // ErrSecret is returned by Verify when the configured secret is not usable
 // (not JSON, or no valid organizationId). It is a configuration problem,
 // so it wraps none of the webhook sentinels.
@@ -41,27 +36,47 @@ type Secret struct {
 // webhook.ErrUnauthenticated; a body that is not an Outbound Message up to
 // that point wraps webhook.ErrMalformed; an unusable secret returns
 // ErrSecret. now is unused: Outbound Messages carry no timestamp to check.
-//
-// Verify decodes the whole body once (bounded by the ingest body limit)
-// and keeps the result on r for Parse, but judges only the part up to the
-// OrganizationId: a problem after it is left for Parse to report.
+// Verify reads the body only up to the OrganizationId.
 func (a *Adapter) Verify(r *webhook.Request, secret json.RawMessage, now time.Time) error {
 	want, err := configuredOrg(secret)
 	if err != nil {
 		return err
 	}
-	d := decoded(r)
-	org := d.m.orgID
-	if d.err != nil && !d.m.orgSeen {
+	m, err := decode(r.Body, true)
+	if err != nil {
+		return err
+	}
+	return checkOrg(m.orgID, want)
+}
+
+// Open verifies r as Verify does and, when it comes from the configured
+// organization, parses it (see parse). The body is decoded once; Open
+// judges authenticity on the part up to the OrganizationId only, so a
+// problem after it is reported as the body's, never as authentication.
+func (a *Adapter) Open(r *webhook.Request, secret json.RawMessage, now time.Time) ([]webhook.Change, error) {
+	want, err := configuredOrg(secret)
+	if err != nil {
+		return nil, err
+	}
+	m, derr := decode(r.Body, false)
+	org := m.orgID
+	if derr != nil && !m.orgSeen {
 		// The body fails before its OrganizationId. Decide as a decode
 		// that stops at the OrganizationId does: it only checks that the
 		// elements it skips are well-formed XML.
-		m, err := decode(r.Body, true)
+		mo, err := decode(r.Body, true)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		org = m.orgID
+		org = mo.orgID
 	}
+	if err := checkOrg(org, want); err != nil {
+		return nil, err
+	}
+	return changes(m, derr)
+}
+
+func checkOrg(org, want string) error {
 	if org == "" {
 		return fmt.Errorf("%w: salesforce: message has no OrganizationId", webhook.ErrUnauthenticated)
 	}
@@ -97,29 +112,7 @@ func configuredOrg(secret json.RawMessage) (string, error) {
 	return want, nil
 }
 
-// keptKey is the key under which Verify keeps its decode on the request.
-type keptKey struct{}
-
-// decodeResult is a full decode of a body: the message as far as it got,
-// and the error that stopped it, if any.
-type decodeResult struct {
-	m   *message
-	err error
-}
-
-// decoded returns the full decode of r.Body, from Verify's copy on r when
-// there is one, else decoding it now and keeping it on r.
-func decoded(r *webhook.Request) *decodeResult {
-	if v, ok := r.Kept(keptKey{}); ok {
-		return v.(*decodeResult)
-	}
-	m, err := decode(r.Body, false)
-	d := &decodeResult{m: m, err: err}
-	r.Keep(keptKey{}, d)
-	return d
-}
-
-// Parse turns a verified Outbound Message into one Change per
+// parse turns a verified Outbound Message into one Change per
 // <Notification>, in document order:
 //
 //   - ID is "salesforce:<orgId18>:<notification Id>" (the notification Id,
@@ -149,15 +142,15 @@ func decoded(r *webhook.Request) *decodeResult {
 // notification, nesting deeper than the format allows, DOCTYPE) or
 // webhook.ErrUnmappable (a notification without Id, record Id, object type
 // or time).
-func (a *Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
-	d := decoded(r)
-	// The changes share the decoded field maps: drop the decode so that a
-	// second Parse returns maps of its own.
-	r.Keep(keptKey{}, nil)
-	if d.err != nil {
-		return nil, d.err
+func (a *Adapter) parse(r *webhook.Request) ([]webhook.Change, error) {
+	return changes(decode(r.Body, false))
+}
+
+// changes builds the changes of a decoded message; err is the decode's.
+func changes(m *message, err error) ([]webhook.Change, error) {
+	if err != nil {
+		return nil, err
 	}
-	m := d.m
 	org, err := NormalizeID(m.orgID)
 	if err != nil {
 		return nil, fmt.Errorf("%w: salesforce: OrganizationId is missing or not a Salesforce id", webhook.ErrMalformed)
@@ -209,7 +202,7 @@ func (n *notification) change(org string) (webhook.Change, error) {
 	}
 	c := webhook.Change{
 		ID:         "salesforce:" + org + ":" + n.id,
-		Source:     "salesforce/org/" + org,
+		Source:     namespace + org,
 		Object:     n.object,
 		RecordID:   rid,
 		Op:         webhook.OpUpsert,

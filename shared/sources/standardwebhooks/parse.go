@@ -22,12 +22,12 @@ var (
 	datePattern   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 )
 
-// Parse decodes the body: one canonical event or a JSON array of them.
+// parse decodes the body: one canonical event or a JSON array of them.
 // Errors wrap webhook.ErrMalformed (not JSON, not events, more than
 // MaxEvents, a duplicate id, or an event the schema would reject); they
 // name the offending event by index, never echo the body. An empty array
 // returns no changes and no error.
-func (Adapter) Parse(r *webhook.Request) ([]webhook.Change, error) {
+func (Adapter) parse(r *webhook.Request) ([]webhook.Change, error) {
 	list, err := events.Decode(r.Body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", webhook.ErrMalformed, err)

@@ -55,7 +55,6 @@ type Adapter struct {
 	Tolerance time.Duration
 }
 
-var _ webhook.Adapter = Adapter{}
 
 // Verify checks the Standard Webhooks signature of r with the keys in
 // secret. It returns nil, an error wrapping webhook.ErrUnauthenticated

@@ -12,60 +12,39 @@ import (
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 
-// Verify keeps its decode on the request for Parse; Parse must give what a
-// Parse of a fresh request gives, and maps of its own each time.
-func TestVerifyThenParseSameRequest(t *testing.T) {
+// Open decodes the body once and gives what Verify then Parse give, with
+// maps of its own on every call.
+func TestOpenIsVerifyThenParse(t *testing.T) {
 	body := opportunities(3)
 	var a salesforce.Adapter
-	fresh, err := a.Parse(&webhook.Request{Method: "POST", Body: body})
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := &webhook.Request{Method: "POST", Body: body}
 	if err := a.Verify(r, secretJSON, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	first, err := a.Parse(r)
+	want, err := a.Parse(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(fresh, first); d != "" {
-		t.Fatalf("Parse after Verify differs (-fresh +after Verify):\n%s", d)
+	first, err := a.Open(r, secretJSON, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, first); d != "" {
+		t.Fatalf("Open differs from Verify+Parse (-want +got):\n%s", d)
 	}
 	first[0].Fields["Name"] = "changed"
-	second, err := a.Parse(r)
+	second, err := a.Open(r, secretJSON, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(fresh, second); d != "" {
-		t.Fatalf("second Parse sees the first one's maps (-fresh +second):\n%s", d)
+	if d := cmp.Diff(want, second); d != "" {
+		t.Fatalf("second Open sees the first one's maps (-want +got):\n%s", d)
 	}
 }
 
-// A decode kept by Verify is not used once Body is another slice.
-func TestParseAfterBodyReplaced(t *testing.T) {
-	var a salesforce.Adapter
-	r := &webhook.Request{Method: "POST", Body: opportunities(1)}
-	if err := a.Verify(r, secretJSON, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	r.Body = opportunities(2)
-	changes, err := a.Parse(r)
-	if err != nil || len(changes) != 2 {
-		t.Fatalf("Parse = %d changes, %v; want 2", len(changes), err)
-	}
-	r.Body = r.Body[:len(r.Body)-1] // same start, other length
-	if err := a.Verify(r, secretJSON, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	r.Body = []byte("<x/>")
-	if _, err := a.Parse(r); !errors.Is(err, webhook.ErrMalformed) {
-		t.Fatalf("Parse of a replaced body = %v, want ErrMalformed", err)
-	}
-}
-
-// Verify judges only the body up to the OrganizationId, although it
-// decodes all of it: what is wrong after it is Parse's to report, and
+// Verify and Open judge authenticity on the body up to the OrganizationId
+// only, although Open decodes all of it: what is wrong after it is the
+// body's problem (400, not 401), and
 // what is wrong inside an element before it (but well-formed) does not
 // hide a wrong organization.
 func TestVerifyJudgesUpToOrganizationId(t *testing.T) {
@@ -98,6 +77,15 @@ func TestVerifyJudgesUpToOrganizationId(t *testing.T) {
 			_, err = a.Parse(r)
 			if tc.parOK != (err == nil) || err != nil && !errors.Is(err, tc.parse) {
 				t.Fatalf("Parse = %v, want %v", err, tc.parse)
+			}
+			// Open: authentication first, then the body.
+			wantOpen := tc.verify
+			if tc.verifyOK {
+				wantOpen = tc.parse
+			}
+			_, err = a.Open(r, tc.secret, time.Now())
+			if (wantOpen == nil) != (err == nil) || err != nil && !errors.Is(err, wantOpen) {
+				t.Fatalf("Open = %v, want %v", err, wantOpen)
 			}
 		})
 	}
