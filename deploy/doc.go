@@ -7,4 +7,7 @@
 // redrive policy, build targets, least-privilege policies, the public
 // environment variable names, the webhook route and the state table's TTL.
 // cfnlint_test.go runs Python cfn-lint on the same template.
+// architecture_test.go checks the import rules between the module's
+// packages (stated in their doc.go files) on the graph `go list -deps`
+// reports, the functions' bootstraps included.
 package deploy
