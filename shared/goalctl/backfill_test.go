@@ -3,8 +3,10 @@ package goalctl_test
 import (
 	"bufio"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,7 +18,11 @@ import (
 	"github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/events/eventstest"
 	"github.com/goalrelay/goalrelay/shared/goalctl"
+	"github.com/goalrelay/goalrelay/shared/mapping"
 	"github.com/goalrelay/goalrelay/shared/queue"
+	"github.com/goalrelay/goalrelay/shared/sources"
+	"github.com/goalrelay/goalrelay/shared/webhook"
+	"github.com/goalrelay/goalrelay/testevents"
 )
 
 const hubspotCSV = `hs_object_id,dealname,dealstage,closedate,description,company_name,hs_lastmodifieddate
@@ -253,4 +259,89 @@ objects:
 	if !strings.Contains(r.stderr, "bad.yaml") {
 		t.Errorf("stderr:\n%s", r)
 	}
+}
+
+// A record backfilled from an export gets the record key its adapter gives
+// the same record from a webhook, for every source with a namespace: else
+// the backfill would create a second goal.
+func TestBackfillSharesTheAdaptersRecordKey(t *testing.T) {
+	secrets := testevents.NewSecrets()
+	now := backfillNow
+	for _, src := range sources.All() {
+		if src.Namespace == "" {
+			continue
+		}
+		t.Run(src.Name, func(t *testing.T) {
+			secret := secrets[src.Name]
+			// The full-record sample where a source has one (HubSpot's
+			// workflow webhook); the mapping then makes an event of it.
+			scheme := ""
+			if len(src.Schemes) > 1 {
+				scheme = src.Schemes[1]
+			}
+			account := "62515"
+			if src.Name == "dynamics" {
+				account = "4EF5B371-0000-0000-0000-0000000000AB"
+			}
+			body, err := src.Sample(webhook.SampleOptions{Now: now, RecordID: "7001", Account: account, Scheme: scheme, Secret: secret})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const u = "https://hooks.example.com/webhooks/x"
+			h, err := src.Sign(secret, webhook.Delivery{URL: u, Body: body, Time: now, Scheme: scheme})
+			if err != nil {
+				t.Fatal(err)
+			}
+			header := map[string]string{}
+			for k, v := range h {
+				header[strings.ToLower(k)] = v
+			}
+			changes, err := src.Open(&webhook.Request{Method: "POST", Header: header, Body: body, PublicURL: u}, secret, now)
+			if err != nil || len(changes) != 1 {
+				t.Fatalf("Open: %d changes, %v", len(changes), err)
+			}
+			ch := changes[0]
+			hook, err := mapping.Default().Map(ch)
+			if err != nil || len(hook) == 0 {
+				t.Fatalf("map the webhook's change: %d events, %v", len(hook), err)
+			}
+			// The same record as a line of an export, under the account the
+			// CRM shows (Salesforce: the organization; Dynamics: as typed).
+			if src.Name == "salesforce" {
+				account = testevents.SalesforceOrganizationID[:15]
+			}
+			line, err := json.Marshal(ch.Fields)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := writeFile(t, "export.jsonl", string(line)+"\n")
+			r := (&harness{now: now}).run(t, "backfill", "--file", file, "--source", src.Name, "--object", ch.Object,
+				"--account", account, "--id-field", idFieldOf(t, ch), "--dry-run")
+			wantCode(t, r, goalctl.ExitOK)
+			evs := decodeLines(t, r.stdout)
+			if len(evs) != len(hook) {
+				t.Fatalf("backfill made %d events, the webhook %d\n%s", len(evs), len(hook), r)
+			}
+			for i := range evs {
+				if got, want := evs[i].RecordKey(), hook[i].RecordKey(); got != want {
+					t.Errorf("backfill record key %q, webhook %q", got, want)
+				}
+			}
+		})
+	}
+}
+
+// idFieldOf returns the field of ch that holds its record id.
+func idFieldOf(t *testing.T, ch webhook.Change) string {
+	t.Helper()
+	for _, k := range slices.Sorted(maps.Keys(ch.Fields)) {
+		if s, ok := ch.Fields[k].(string); ok && s == ch.RecordID {
+			return k
+		}
+		if f, ok := ch.Fields[k].(float64); ok && strconv.FormatFloat(f, 'f', -1, 64) == ch.RecordID {
+			return k
+		}
+	}
+	t.Fatalf("no field holds the record id %s: %v", ch.RecordID, ch.Fields)
+	return ""
 }
