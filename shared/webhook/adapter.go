@@ -8,7 +8,7 @@ import (
 // Adapter is one CRM source. Implementations are safe for concurrent use.
 type Adapter interface {
 	// Verify checks that r came from the CRM. secret is the source's member
-	// of the webhook secret JSON (see DESIGN.md), e.g.
+	// of the webhook secret JSON (README, "Public interface"), e.g.
 	// {"clientSecret":"..."} for HubSpot. It is a pure function of its
 	// arguments and returns an error wrapping ErrUnauthenticated,
 	// ErrTimestamp or ErrMalformed.

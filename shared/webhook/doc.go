@@ -6,4 +6,8 @@
 // Adapters (packages hubspot, salesforce, dynamics, pipedrive,
 // standardwebhooks) import this package and never each other. This package
 // imports nothing from AWS or Gainsight.
+//
+// What each CRM documents about its webhooks (signatures, body shapes,
+// deadlines, retries, batch sizes) and how each adapter answers it is
+// summarised in docs/crm-webhooks.md at the top of the repository.
 package webhook
