@@ -7,4 +7,10 @@
 // redrive policy, build targets, least-privilege policies, the public
 // environment variable names, the webhook route and the state table's TTL.
 // cfnlint_test.go runs Python cfn-lint on the same template.
+//
+// selfcontained_test.go walks the repository's text files and fails when
+// one of them points the reader at a document that is not in the
+// repository (the design notes and reference files it was first written
+// from): what a reader needs belongs in the package documentation, docs/
+// and the README.
 package deploy
