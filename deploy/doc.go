@@ -10,4 +10,10 @@
 // architecture_test.go checks the import rules between the module's
 // packages (stated in their doc.go files) on the graph `go list -deps`
 // reports, the functions' bootstraps included.
+//
+// selfcontained_test.go walks the repository's text files and fails when
+// one of them points the reader at a document that is not in the
+// repository (the design notes and reference files it was first written
+// from): what a reader needs belongs in the package documentation, docs/
+// and the README.
 package deploy

@@ -19,9 +19,10 @@ import (
 // templatePath is the SAM template, relative to this package.
 const templatePath = "../template.yaml"
 
-// envByFunction is the public interface of DESIGN.md ("Function env"): the
-// variables each function must be given. The optional ones (MAPPING_FILE,
-// PUBLIC_BASE_URL) are not required.
+// envByFunction is the part of the public interface that the README
+// documents in its "Public interface" section (and the "Configuration"
+// table): the variables each function must be given. The optional ones
+// (MAPPING_FILE, PUBLIC_BASE_URL, ...) are not required.
 var envByFunction = map[string][]string{
 	"IngestFunction": {"QUEUE_URL", "WEBHOOK_SECRETS_ID"},
 	"ApplyFunction": {
@@ -660,7 +661,8 @@ func hasWildcard(v any) bool {
 	return false
 }
 
-// checkEnvironment: DESIGN.md's environment variable names, with a value.
+// checkEnvironment: the environment variable names of the README's public
+// interface, with a value.
 func checkEnvironment(t *template, report reporter) {
 	for _, fnID := range []string{"IngestFunction", "ApplyFunction"} {
 		fn := t.functionProps(fnID)
@@ -671,7 +673,7 @@ func checkEnvironment(t *template, report reporter) {
 		for _, name := range envByFunction[fnID] {
 			v, ok := vars[name]
 			if !ok {
-				report("%s: environment variable %s (DESIGN.md public interface) is missing", fnID, name)
+				report(`%s: environment variable %s (README, "Public interface") is missing`, fnID, name)
 				continue
 			}
 			if v == nil || v == "" {
@@ -987,7 +989,7 @@ func TestCheckerCatchesBrokenTemplates(t *testing.T) {
 		}, `policy template SQSSendMessagePolicy has QueueName "*"`},
 		{"env var missing", func(d map[string]any, _ *template) {
 			delete(vars(d, "ApplyFunction"), "STATE_TABLE")
-		}, "STATE_TABLE (DESIGN.md public interface) is missing"},
+		}, `STATE_TABLE (README, "Public interface") is missing`},
 		{"ingest env var missing", func(d map[string]any, _ *template) {
 			delete(vars(d, "IngestFunction"), "WEBHOOK_SECRETS_ID")
 		}, "IngestFunction: environment variable WEBHOOK_SECRETS_ID"},

@@ -18,7 +18,7 @@ import (
 // The spec writes the metric endpoints without the /v1 prefix
 // ("POST /csgoal/external/metric/", "DELETE /csgoal/external/metrics") and
 // every other endpoint with it. We send /v1 everywhere: Gainsight serves its
-// REST APIs under /v1 (gainsight-facts.md, base URL), and the Spring error
+// REST APIs under /v1 (see the package documentation), and the Spring error
 // bodies print paths without /v1 even for endpoints documented with it
 // (create, fetch), which shows the gateway strips the prefix and the metric
 // lines simply lost it in the documentation. The rest of each path is kept

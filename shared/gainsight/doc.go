@@ -1,7 +1,11 @@
 // Package gainsight is a typed client for the Gainsight Customer Goals API
-// (reference/gainsight-customer-goals-api.txt): goals (create, update,
-// fetch), goal templates (create, update, delete, fetch), metrics (create,
-// update, delete) and the admin picklist.
+// of Gainsight NXT: goals (create, update, fetch), goal templates (create,
+// update, delete, fetch), metrics (create, update, delete) and the admin
+// picklist. "The spec" in this package's comments is Gainsight's public
+// help article that describes this API ("Customer Goals APIs"); its sample
+// requests and replies are kept in testdata/spec and testdata/replies.
+// docs/gainsight-api.md at the top of the repository explains the API
+// facts and the ambiguities below at more length.
 //
 // One Client serves every endpoint. Each method takes a context and a
 // request struct and returns a response struct or an error:
@@ -12,17 +16,45 @@
 //	})
 //	res, err := c.UpdateGoal(ctx, &gainsight.UpdateGoalRequest{...})
 //
+// # What the client relies on
+//
+//   - Base URL: the tenant's address, https://<subdomain>.gainsightcloud.com
+//     or its custom domain, given without /v1 (Options.BaseURL). Every
+//     path is /v1/csgoal/external/...; see the Path constants.
+//   - Authentication: the header "accesskey: <key>" on every request. The
+//     key does not expire, and there is one per organisation, so issuing a
+//     new key invalidates the old one: a 401 or 403 (IsUnauthorized) means
+//     the caller should read the key again, once.
+//   - JSON bodies both ways. A successful reply is the envelope
+//     {"result": true, "requestId": ..., "data": ...}; template fetch may
+//     also answer the bare data.
+//   - Quota: Gainsight allows a tenant 100 calls per minute and 50,000
+//     per day by default, counted in fixed windows (the minute, the UTC
+//     day), and answers 429 past either. The client does not count calls;
+//     package quota does, in the same windows.
+//
 // # Errors
 //
 // Every reply goes through one classifier. Failures come back as
 // *APIError (both failure shapes of the spec: the JSON envelope with
-// result:false, even under HTTP 200, and the HTTP 500 Spring-style
-// CSGoalException body), *RateLimitError (HTTP 429, with Retry-After) or
+// result:false, errorCode, message and requestId, even under HTTP 200;
+// and the HTTP 500 Spring-style body with timestamp, status, error,
+// exception CSGoalException, message and a path without /v1),
+// *RateLimitError (HTTP 429, with Retry-After) or
 // *TransportError (the request or its reply did not make it; it wraps the
 // cause, so errors.Is(err, context.DeadlineExceeded) holds). Each says
 // whether a retry can help through a Retryable method; IsRetryable,
 // IsUnauthorized and RetryAfter read that with errors.As. The access key
 // never appears in an error string.
+//
+// Validation errors (APIError.Validation), never retryable, are the codes
+// of the spec's error table, 8001–8010 with or without a prefix such as
+// GS_ (8001 CTA_RECORD_EMPTY, 8002 SP_RECORD_EMPTY, 8007
+// INVALID_PAGE_REQUEST, 8008 INVALID_LOOKUP_CONFIG, 8009 INVALID_FIELD,
+// 8010 INVALID_STATUS_NAME), and any Spring-style body whose message
+// starts with "Invalid". 429, other 5xx and transport failures are
+// retryable; other envelope failures (the metric codes VC_1002 and
+// VC_8026, say) are Gainsight's answer to that body and are not.
 //
 // # Choices where the specification is ambiguous
 //

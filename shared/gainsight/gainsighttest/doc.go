@@ -1,6 +1,9 @@
 // Package gainsighttest is an in-memory Gainsight tenant that speaks the
-// Customer Goals API (reference/gainsight-customer-goals-api.txt), in the
-// style of net/http/httptest: a test double shipped beside the client.
+// Customer Goals API, in the style of net/http/httptest: a test double
+// shipped beside the client. "The spec" in its comments is Gainsight's
+// public help article on that API, as in package gainsight; the facts it
+// relies on and the ambiguities are summarised in package gainsight's
+// documentation and in docs/gainsight-api.md.
 //
 //	s := gainsighttest.NewServer(t)           // 127.0.0.1, closed by t.Cleanup
 //	// point the client under test at s.URL with s.AccessKey and s.Client()

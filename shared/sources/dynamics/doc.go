@@ -17,20 +17,22 @@
 // neither the value nor its length leaks through timing.
 //
 // The WebhookKey registration type sends the value as the query parameter
-// "code" instead (reference §3). Query strings end up in API Gateway and
-// CloudWatch access logs, so it is off unless the secret opts in with
-// "queryParam":"code"; the header is still preferred when both are present.
+// "code" instead. Query strings end up in API Gateway and CloudWatch access
+// logs, so it is off unless the secret opts in with "queryParam":"code";
+// the header is still preferred when both are present.
 //
 // # Body
 //
 // One context becomes at most one webhook.Change:
 //
 //   - ID: "dynamics:<OrganizationId>:<OperationId>:<PrimaryEntityId>"
-//     (reference §8.5). Without an OperationId (all-zero or absent, as for
-//     some synchronous steps) the RequestId stands in; without both, the
-//     CorrelationId together with MessageName and the OperationCreatedOn
-//     milliseconds ("corr-<CorrelationId>-<MessageName>-<ms>"). GUIDs are
-//     lower-cased.
+//     (Dataverse does not document which of its ids stays the same across
+//     its one retry after a 502, 503 or 504; OperationId names the
+//     operation rather than the request). Without an OperationId (all-zero
+//     or absent, as for some synchronous steps) the RequestId stands in;
+//     without both, the CorrelationId together with MessageName and the
+//     OperationCreatedOn milliseconds
+//     ("corr-<CorrelationId>-<MessageName>-<ms>"). GUIDs are lower-cased.
 //   - Source: "dynamics/org/<OrganizationId>".
 //   - Object: PrimaryEntityName, the table's logical name ("opportunity").
 //   - RecordID: PrimaryEntityId (else the Target's Id).

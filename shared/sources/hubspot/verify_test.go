@@ -28,14 +28,17 @@ var (
 	rotatedSecret = json.RawMessage(`{"clientSecret":"new-secret","previousClientSecret":"` + testSecret + `"}`)
 )
 
-// The §1.1 sample delivery and its v3 signature (reference §9).
+// An illustrative Webhooks API delivery (one deal.propertyChange event) and
+// its v3 signature for client secret testSecret, sampleURL and timestamp
+// 1767225601234, computed with an independent HMAC implementation.
 const (
 	sampleBody = `[{"eventId":4100000001,"subscriptionId":2400001,"portalId":12345678,"appId":987654,"occurredAt":1767225600000,"subscriptionType":"deal.propertyChange","attemptNumber":0,"objectId":9876543210,"propertyName":"dealstage","propertyValue":"closedwon","changeSource":"CRM_UI","sourceId":"userId:5550001"}]`
 	sampleURL  = "https://relay.example.com/hubspot/webhook"
 	sampleV3   = "W8ASn4yhl6grQMuY/EToionezf0JpMF58O8CZfL8M+A="
 )
 
-// HubSpot's documentation vectors (reference §9).
+// The v1 and v2 example vectors from HubSpot's request-validation
+// documentation.
 const (
 	docsSecret = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"
 	docsV1Body = `[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM","changeFlag":"NEW","appId":54321}]`
@@ -70,8 +73,9 @@ func TestVectors(t *testing.T) {
 	}
 }
 
-// TestVerifyReferenceSample verifies the §1.1 sample exactly as HubSpot
-// sends it, including the v1 headers that are ignored beside v3.
+// TestVerifyReferenceSample verifies the illustrative sample delivery
+// exactly as HubSpot sends it, including the v1 headers that are ignored
+// beside v3.
 func TestVerifyReferenceSample(t *testing.T) {
 	r := &webhook.Request{
 		Method: "POST",

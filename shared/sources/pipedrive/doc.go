@@ -20,8 +20,9 @@
 //
 //   - ID, v2: "pipedrive:<company_id>:<meta.id>" (meta.id is the event's
 //     UUID, the same on every retry).
-//     ID, v1 (no event id; reference §8.5 suggests webhook_id, object id and
-//     timestamp_micro): "pipedrive:<company_id>:v1:<webhook_id>:<object>:<meta.id>:<action>:<unix µs>".
+//     ID, v1 (v1 has no event id, and its meta.id is the object's id, so the
+//     webhook, the object, the action and the microsecond timestamp stand
+//     in): "pipedrive:<company_id>:v1:<webhook_id>:<object>:<meta.id>:<action>:<unix µs>".
 //   - Source: "pipedrive/company/<company_id>".
 //   - Object: meta.entity (v2) or meta.object (v1), e.g. "deal".
 //   - RecordID: meta.entity_id (v2) or meta.id (v1), else data/current/previous id.

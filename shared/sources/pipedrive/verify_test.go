@@ -11,7 +11,8 @@ import (
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 
-// The reference §4 sample: "relay:s3cr3t-password".
+// An illustrative Basic-auth header as Pipedrive sends it with a webhook's
+// HTTP auth user and password: base64 of "relay:s3cr3t-password".
 const (
 	refAuth   = "Basic cmVsYXk6czNjcjN0LXBhc3N3b3Jk"
 	refSecret = `{"username":"relay","password":"s3cr3t-password"}`

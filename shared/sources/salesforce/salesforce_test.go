@@ -433,8 +433,9 @@ func TestRespond(t *testing.T) {
 	}
 }
 
-// TestAckMatchesReference pins the Ack to the envelope in the reference
-// (crm-webhooks.md §2.1).
+// TestAckMatchesReference pins the Ack to the envelope Salesforce requires
+// on success: a SOAP 1.1 notificationsResponse with <Ack>true</Ack>, as the
+// outbound messaging WSDL defines it (see docs/crm-webhooks.md).
 func TestAckMatchesReference(t *testing.T) {
 	const want = `<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">
@@ -446,6 +447,6 @@ func TestAckMatchesReference(t *testing.T) {
 </soapenv:Envelope>
 `
 	if salesforce.AckXML != want {
-		t.Errorf("AckXML differs from the reference:\n%s", salesforce.AckXML)
+		t.Errorf("AckXML differs from Salesforce's documented Ack:\n%s", salesforce.AckXML)
 	}
 }

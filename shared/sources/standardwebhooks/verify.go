@@ -139,8 +139,8 @@ func decodeSecret(raw json.RawMessage) ([][]byte, error) {
 	return keys, nil
 }
 
-// decodeKey turns "whsec_<base64>" (or bare base64, as the reference
-// library also accepts) into the HMAC key.
+// decodeKey turns "whsec_<base64>" (or bare base64, as the Standard
+// Webhooks project's own Go library also accepts) into the HMAC key.
 func decodeKey(secret string) ([]byte, error) {
 	b64 := strings.TrimPrefix(secret, SecretPrefix)
 	key, err := base64.StdEncoding.DecodeString(b64)

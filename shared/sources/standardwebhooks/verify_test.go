@@ -12,7 +12,9 @@ import (
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 
-// Reference §9 vectors.
+// The Standard Webhooks specification's example vector (official*) and an
+// illustrative one computed with an independent HMAC implementation
+// (illustrative*).
 const (
 	officialSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	officialID     = "msg_p5jXN8AQM9LWM0D4loKWxJek"
