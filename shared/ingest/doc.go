@@ -1,7 +1,9 @@
 // Package ingest is the webhook boundary: it takes an API Gateway HTTP API
-// (payload 2.0) request on POST /webhooks/{source}, verifies it with the
-// source's adapter and secret, maps it to canonical events, publishes them
-// to the queue, and answers the CRM in its own protocol.
+// (payload 2.0) request on POST /webhooks/{source}, opens it with the
+// source's descriptor (webhook.Source.Open: verification and parsing in one
+// step) and secret, bounds it by the source's documented batch size, maps it
+// to canonical events, publishes them to the queue, and answers the CRM in
+// its own protocol.
 //
 // The outcome of every request is decided in one table (status in
 // outcome.go): 401 bad or stale authentication, 404 unknown or disabled
@@ -16,9 +18,9 @@
 // or a body.
 //
 // ConfigFromEnv reads the function's environment (QUEUE_URL,
-// WEBHOOK_SECRETS_ID, PUBLIC_BASE_URL, MAPPING_FILE, MAX_BODY_BYTES) and
-// DefaultAdapters builds the five sources, so that functions/ingest only
-// wires. This package composes the adapters and the mapping; it builds no
+// WEBHOOK_SECRETS_ID, PUBLIC_BASE_URL, MAPPING_FILE, MAX_BODY_BYTES);
+// functions/ingest hands it the list of package sources, so that it only
+// wires. This package composes the sources it is given and the mapping; it builds no
 // AWS client and makes no call of its own (the queue and the secret store
 // come in as interfaces; packages queue and secrets are imported for their
 // errors only) and imports nothing from Gainsight. Subpackage ingesttest sets up the

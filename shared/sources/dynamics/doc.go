@@ -63,7 +63,9 @@
 // x-ms-dynamics-msg-size-exceeded header; such a context still becomes a
 // Change, with empty Fields.
 //
-// AuthHeader builds the header a test or the CLI sends.
+// [Source] describes the source; [Adapter.Open] checks the secret and, only
+// when it is right, parses the context. Source.Sign (through AuthHeader)
+// builds the header Dataverse sends, for tests and goalctl send.
 //
 // This package imports only the standard library and package webhook; it
 // never imports another adapter.

@@ -15,7 +15,7 @@
 //
 // Property-change, creation and deletion events of one record in one
 // delivery become one [webhook.Change] carrying every changed property
-// (the latest occurredAt per property wins). See [Adapter.Parse] for the
+// (the latest occurredAt per property wins). See [Adapter.Open] and the parse function for the
 // exact Change shape and id format.
 //
 // # Workflow deliveries
@@ -53,8 +53,9 @@
 // suffix keeps it apart from a Webhooks API change of the same record and
 // time.
 //
-// SignV3, SignV2 and SignV1 sign requests the way HubSpot does; tests,
-// testevents and the goalctl CLI use them.
+// [Source] describes the source for the ingest function, goalctl and the
+// tests: its Sign signs with v3 (default) or v2, as HubSpot does, through
+// SignV3 and SignV2; SignV1 exists to test that v1 alone is refused.
 //
 // This package imports shared/webhook and the standard library only; it
 // never imports another CRM adapter, AWS or Gainsight packages.

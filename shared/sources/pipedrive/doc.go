@@ -39,8 +39,10 @@
 //     float64, custom_fields stay nested). For deletes, where data is null,
 //     previous: the record's last state.
 //
-// BasicAuth and AuthHeader build the Authorization header for tests,
-// testevents and the CLI.
+// [Source] describes the source; [Adapter.Open] checks the credentials and,
+// only when they are right, parses the delivery. Source.Sign (through
+// BasicAuth and AuthHeader) builds the Authorization header Pipedrive
+// sends, for tests and goalctl send.
 //
 // This package imports only the standard library and package webhook; it
 // never imports another adapter.

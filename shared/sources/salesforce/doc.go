@@ -9,9 +9,10 @@
 // transport offers (Salesforce's IP ranges, mutual TLS with the Salesforce
 // client certificate, a long random path or query secret); see the README.
 //
-// Parse gives one [webhook.Change] per notification; the notification Id
-// is the deduplication key. The Adapter is also a [webhook.Responder]: it
-// answers with the SOAP notificationsResponse Ack that Salesforce requires
+// [Adapter.Open] verifies a message and, only when it comes from the
+// configured organization, gives one [webhook.Change] per notification
+// (decoding the body once); the notification Id is the deduplication key.
+// [Source] describes the source; its Respond answers with the SOAP notificationsResponse Ack that Salesforce requires
 // on success, and with a SOAP Fault otherwise, so that Salesforce retries.
 //
 // BuildOutboundMessage writes an Outbound Message body for tests,

@@ -30,13 +30,15 @@
 // most MaxEvents of them. Each becomes a webhook.Change with Canonical set;
 // ID, Source, RecordID (the subject), Op and OccurredAt (the time) repeat
 // the event, Object is the event type's entity ("goal", "goaltemplate",
-// "metric") and Fields is data.fields. Beyond events.Decode, Parse enforces
+// "metric") and Fields is data.fields. Beyond events.Decode, parsing enforces
 // what the JSON Schema (events/schema.json) requires, so nothing it accepts
 // breaks the contract downstream; it rejects duplicate ids within a body.
 // An empty array is valid and means "nothing to do".
 //
-// Sign and SignedHeaders produce the headers for tests, testevents and
-// command-line senders.
+// [Source] describes the source (name "generic"); [Adapter.Open] verifies
+// the signature and, only when it holds, decodes the events. Sign and
+// SignedHeaders (and Source.Sign through them) produce the headers for
+// tests, testevents and command-line senders.
 //
 // This package imports only the standard library, package events and
 // package webhook; it never imports another adapter.
