@@ -74,9 +74,9 @@ Column names must be the names the mapping reads (HubSpot internal property
 names such as dealname and dealstage, Salesforce API names, ...); give
 --mapping to map an export's own column names. Empty CSV cells are left out.
 
-Each event is like the adapter's: source hubspot/portal/<account>,
-salesforce/org/<org id>, dynamics/org/<org id>, pipedrive/company/<id>;
-subject the record id (--id-field, default hs_object_id / Id /
+Each event is like the adapter's: source one of
+` + namespaces() + `
+(the account normalised as the adapter does); subject the record id (--id-field, default hs_object_id / Id /
 <object>id / id); time the record's modified date (--time-field, default
 hs_lastmodifieddate / SystemModstamp / LastModifiedDate / modifiedon /
 update_time ...), else now; id "<source system>:backfill:<account>:<object>:
@@ -100,7 +100,7 @@ unless --skip-invalid. --dry-run prints the events as JSON lines instead.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.file, "file", "", "export to read: .csv or .jsonl/.ndjson (- for stdin with --format) (required)")
 	fl.StringVar(&f.format, "format", "", "csv or jsonl (default: from the file extension)")
-	fl.StringVar(&f.source, "source", "", "CRM: hubspot, salesforce, dynamics, pipedrive, or a source of --mapping (required)")
+	fl.StringVar(&f.source, "source", "", "CRM: "+strings.Join(crmNames(), ", ")+", or a source of --mapping (required)")
 	fl.StringVar(&f.object, "object", "", "CRM object as the mapping names it: deal, Opportunity, opportunity, ... (required)")
 	fl.StringVar(&f.account, "account", "", "CRM account: HubSpot portal id, Salesforce or Dynamics organization id, Pipedrive company id (required)")
 	fl.StringVar(&f.queueURL, "queue-url", "", "URL of the events queue (required unless --dry-run)")
@@ -116,6 +116,29 @@ unless --skip-invalid. --dry-run prints the events as JSON lines instead.`,
 		_ = cmd.MarkFlagRequired(name)
 	}
 	return cmd
+}
+
+// namespaces lists the event sources of the CRMs, for the help text.
+func namespaces() string {
+	var out []string
+	for _, src := range sources.All() {
+		if src.Namespace != "" {
+			out = append(out, src.Namespace+"<account>")
+		}
+	}
+	return "  " + strings.Join(out, ", ")
+}
+
+// crmNames are the sources with a namespace of their own: those whose
+// exports backfill can turn into the adapter's events.
+func crmNames() []string {
+	var out []string
+	for _, src := range sources.All() {
+		if src.Namespace != "" {
+			out = append(out, src.Name)
+		}
+	}
+	return out
 }
 
 // commonIDFields and commonTimeFields are tried after a source's own
