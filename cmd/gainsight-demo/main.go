@@ -39,7 +39,7 @@ func main() {
 
 func run(ctx context.Context, out io.Writer, baseURL, key string, timeout time.Duration) error {
 	if baseURL == "" {
-		sim := gainsighttest.New(gainsighttest.Config{Seed: 1})
+		sim := gainsighttest.New(gainsighttest.Options{Seed: 1})
 		if err := sim.Start(); err != nil {
 			return fmt.Errorf("starting the simulator: %w", err)
 		}

@@ -27,7 +27,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "seed for Gsids, request ids and random faults")
 	flag.Parse()
 
-	s := gainsighttest.New(gainsighttest.Config{
+	s := gainsighttest.New(gainsighttest.Options{
 		AccessKey: *key, CallsPerMinute: *perMinute, CallsPerDay: *perDay,
 		FaultRate: *faultRate, Latency: *latency, Seed: *seed,
 	})

@@ -363,7 +363,7 @@ func goalsFor(e *env, key string) int {
 // create the goal and sends the other back to the queue, so the record
 // ends with one goal carrying the newer event.
 func TestConcurrentConsumersOfOneRecordCreateOneGoal(t *testing.T) {
-	e := newEnv(t, gt.WithLatency(200*time.Millisecond))
+	e := newEnv(t, func(o *gt.Options) { o.Latency = 200 * time.Millisecond })
 	ctx := t.Context()
 	e.handle(ctx, e.batch(goalEvent("warm", "900", 0, fullGoal("warm-up")))) // loads the picklist
 	other := *e.svc

@@ -89,7 +89,10 @@ func (q *backlog) putBack(m []events.SQSMessage) {
 func benchDrain(b *testing.B, consumers int) {
 	n, limit, window := *drainEvents, *drainLimit, *drainWindow
 	s := newStack(b, stackConfig{Visibility: 5, MaxReceive: 10,
-		Sim: []gt.Option{gt.WithQuota(limit, 1000000), gt.WithWindows(window, 24*time.Hour)}})
+		Sim: func(o *gt.Options) {
+			o.CallsPerMinute, o.CallsPerDay = limit, 1000000
+			o.MinuteWindow, o.DayWindow = window, 24*time.Hour
+		}})
 	ctx := context.Background()
 
 	// Seed: n goals in the simulator and their Gsids in the state, plus

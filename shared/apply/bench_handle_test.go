@@ -252,7 +252,7 @@ func BenchmarkHandle(b *testing.B) {
 	})
 
 	b.Run("client", func(b *testing.B) {
-		sim := gt.NewServer(b, gt.WithQuota(-1, -1))
+		sim := gt.NewServer(b, func(o *gt.Options) { o.CallsPerMinute, o.CallsPerDay = -1, -1 })
 		rt := &replay{sim: sim.Handler(), recording: true, answers: map[string]*httptest.ResponseRecorder{}}
 		client, err := gainsight.New(gainsight.Options{BaseURL: sim.URL, AccessKey: gainsight.StaticAccessKey(sim.AccessKey),
 			HTTPClient: &http.Client{Transport: rt}})

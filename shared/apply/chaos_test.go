@@ -58,7 +58,8 @@ func TestFaultsInProcess(t *testing.T) {
 		t.Skip("fault run against moto_server")
 	}
 	t.Parallel()
-	s := newStack(t, stackConfig{Visibility: 4, MaxReceive: 10, Sim: []gt.Option{gt.WithQuota(-1, -1)}})
+	s := newStack(t, stackConfig{Visibility: 4, MaxReceive: 10,
+		Sim: func(o *gt.Options) { o.CallsPerMinute, o.CallsPerDay = -1, -1 }})
 	s.front.setFaults(0.30, 20261127, faultMix...)
 	sc := newScenario("hubspot/portal/30", 20, 5, [2]int{3, 3}, [2]int{11, 2})
 
@@ -169,7 +170,7 @@ func TestKillMidBatchUnderRIE(t *testing.T) {
 	}
 	t.Parallel()
 	s := newStack(t, stackConfig{Visibility: 3, MaxReceive: 15,
-		Sim: []gt.Option{gt.WithQuota(-1, -1), gt.WithLatency(40 * time.Millisecond)}})
+		Sim: func(o *gt.Options) { o.CallsPerMinute, o.CallsPerDay, o.Latency = -1, -1, 40*time.Millisecond }})
 	s.front.setFaults(0.10, 4242, faultMix...)
 	sc := newScenario("hubspot/portal/kill", 20, 5, [2]int{7, 2})
 

@@ -68,14 +68,14 @@ type env struct {
 	msgSeq  int
 }
 
-func newEnv(t *testing.T, simOpts ...gainsighttest.Option) *env {
+func newEnv(t *testing.T, simOptFns ...func(*gainsighttest.Options)) *env {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs moto_server")
 	}
 	cfg := awstest.Config(t, moto)
 	n := seq.Add(1)
-	e := &env{t: t, sim: gainsighttest.NewServer(t, simOpts...), sqs: sqs.NewFromConfig(cfg), db: dynamodb.NewFromConfig(cfg),
+	e := &env{t: t, sim: gainsighttest.NewServer(t, simOptFns...), sqs: sqs.NewFromConfig(cfg), db: dynamodb.NewFromConfig(cfg),
 		table: fmt.Sprintf("state-%d", n), metrics: &bytes.Buffer{}, logs: &bytes.Buffer{}}
 	ctx := t.Context()
 	if err := state.CreateTable(ctx, e.db, e.table); err != nil {

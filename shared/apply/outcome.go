@@ -14,6 +14,11 @@ import (
 // outcome is what becomes of one SQS message.
 type outcome int
 
+// pending: a decoded message not yet processed; processing gives it one of
+// the outcomes below. It is never reported: a message still pending at the
+// end of a batch has been failed (retry) first.
+const pending outcome = -1
+
 const (
 	// done: applied; acknowledge.
 	done outcome = iota

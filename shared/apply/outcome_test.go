@@ -61,3 +61,11 @@ func TestReasonOf(t *testing.T) {
 		t.Errorf("reason = %+v", r)
 	}
 }
+
+func TestOutcomeString(t *testing.T) {
+	for o, want := range map[outcome]string{pending: "pending", done: "done", retry: "retry", permanent: "permanent", outcome(99): "pending"} {
+		if got := o.String(); got != want {
+			t.Errorf("outcome(%d).String() = %q, want %q", int(o), got, want)
+		}
+	}
+}

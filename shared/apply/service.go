@@ -159,7 +159,7 @@ func (s *Service) decode(r events.SQSMessage) *message {
 		if m.group == "" {
 			m.group = ev.RecordKey()
 		}
-		m.outcome = -1 // pending
+		m.outcome = pending
 	}
 	if m.group == "" {
 		m.group = "message:" + r.MessageId
@@ -167,7 +167,7 @@ func (s *Service) decode(r events.SQSMessage) *message {
 	return m
 }
 
-func (m *message) pending() bool { return m.outcome == -1 }
+func (m *message) pending() bool { return m.outcome == pending }
 
 // processGroup applies one message group's messages in order. After the
 // first retryable failure, every later message of the group is failed too

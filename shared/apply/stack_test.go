@@ -54,8 +54,8 @@ type stackConfig struct {
 	Visibility int
 	// MaxReceive is the RedrivePolicy's maxReceiveCount.
 	MaxReceive int
-	// Sim are the simulator's options.
-	Sim []gt.Option
+	// Sim, if set, changes the simulator's options.
+	Sim func(*gt.Options)
 }
 
 type stack struct {
@@ -86,7 +86,11 @@ func newStack(t testing.TB, c stackConfig) *stack {
 	cfg := awstest.Config(t, moto)
 	s := &stack{t: t, cfg: cfg, sqs: sqs.NewFromConfig(cfg), db: dynamodb.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg),
 		table: fmt.Sprintf("stack-state-%d", n), secretID: fmt.Sprintf("goalrelay/gainsight-%d", n)}
-	s.sim = gt.NewServer(t, c.Sim...)
+	var simOptFns []func(*gt.Options)
+	if c.Sim != nil {
+		simOptFns = append(simOptFns, c.Sim)
+	}
+	s.sim = gt.NewServer(t, simOptFns...)
 	s.front = newFront(s.sim)
 	srv := httptest.NewServer(s.front)
 	t.Cleanup(func() { close(s.front.closing); s.sim.Close(); srv.Close() })

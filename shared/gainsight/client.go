@@ -74,7 +74,8 @@ func (k StaticAccessKey) String() string { return "[redacted]" }
 // GoString hides the key from %#v.
 func (k StaticAccessKey) GoString() string { return "gainsight.StaticAccessKey([redacted])" }
 
-// Options configure a Client.
+// Options configure a Client. BaseURL and AccessKey are required; the
+// other fields' zero values take the defaults.
 type Options struct {
 	// BaseURL is the tenant's address, e.g. https://acme.gainsightcloud.com,
 	// without the /v1 that every path already carries. Required.

@@ -173,7 +173,7 @@ func TestSimTemplates(t *testing.T) {
 			name = "bare recordList"
 		}
 		t.Run(name, func(t *testing.T) {
-			s := gainsighttest.NewServer(t, gainsighttest.WithConfig(func(c *gainsighttest.Config) { c.TemplateFetchBare = bare }))
+			s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.TemplateFetchBare = bare })
 			c := simClient(t, s)
 			ctx := t.Context()
 			seats := s.MetricID("Seats Activated")
@@ -367,7 +367,9 @@ func TestSimErrors(t *testing.T) {
 	})
 	t.Run("quota gives 429 with Retry-After", func(t *testing.T) {
 		clock := gainsighttest.NewManualClock(time.Date(2026, 11, 27, 10, 0, 30, 0, time.UTC))
-		s := gainsighttest.NewServer(t, gainsighttest.WithQuota(2, -1), gainsighttest.WithClock(clock.Now))
+		s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
+			o.CallsPerMinute, o.CallsPerDay, o.Now = 2, -1, clock.Now
+		})
 		c := simClient(t, s)
 		req := &gainsight.PicklistRequest{EntityIDs: []string{gainsight.EntityAll}}
 		for range 2 {

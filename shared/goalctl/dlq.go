@@ -48,7 +48,7 @@ func (a *app) sqsClient(ctx context.Context) (sqsAPI, error) {
 	return sqs.NewFromConfig(cfg), nil
 }
 
-// Timings of the dlq commands; tests shorten them.
+// Timings of the dlq commands.
 var (
 	// receiveWait is the long poll of each receive: an empty answer after
 	// it means the queue has no more visible messages.
@@ -58,9 +58,11 @@ var (
 	listHold int32 = 30
 	// moveHold is how long a message being moved is invisible at most.
 	moveHold int32 = 60
-	// taskPoll is how often dlq redrive --wait asks about a move task.
-	taskPoll = 2 * time.Second
 )
+
+// defaultTaskPoll is how often dlq redrive --wait asks about a move task
+// (redriver.taskPoll when zero).
+const defaultTaskPoll = 2 * time.Second
 
 func newDLQCommand(a *app) *cobra.Command {
 	dlq := &cobra.Command{
@@ -432,6 +434,9 @@ type redriver struct {
 	max       int
 	log       io.Writer
 	now       func() time.Time
+	// taskPoll is how often a waited-for move task is asked about;
+	// defaultTaskPoll when zero. Tests shorten it.
+	taskPoll time.Duration
 }
 
 func (r *redriver) run(ctx context.Context, method string, wait bool) (*RedriveResult, error) {
@@ -555,7 +560,11 @@ func (r *redriver) moveTask(ctx context.Context, wait bool) (*RedriveResult, err
 				return res, errors.New("move task was cancelled")
 			}
 		}
-		if err := sleepCtx(ctx, taskPoll); err != nil {
+		poll := r.taskPoll
+		if poll <= 0 {
+			poll = defaultTaskPoll
+		}
+		if err := sleepCtx(ctx, poll); err != nil {
 			return res, err
 		}
 	}

@@ -137,14 +137,14 @@ func readQuota(ctx context.Context, a *app, f *quotaFlags) (*QuotaReport, error)
 		o.PerMinute, o.PerDay = f.perMinute, f.perDay
 		o.Now = func() time.Time { return now }
 	})
-	minLeft, dayLeft, minReset, dayReset, err := lim.Remaining(ctx)
+	r, err := lim.Remaining(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the quota counters in %s: %w", f.table, err)
 	}
 	return &QuotaReport{
 		Table:  f.table,
 		At:     now,
-		Minute: QuotaWindow{Limit: f.perMinute, Used: f.perMinute - minLeft, Left: minLeft, Resets: minReset.UTC()},
-		Day:    QuotaWindow{Limit: f.perDay, Used: f.perDay - dayLeft, Left: dayLeft, Resets: dayReset.UTC()},
+		Minute: QuotaWindow{Limit: f.perMinute, Used: f.perMinute - r.MinuteLeft, Left: r.MinuteLeft, Resets: r.MinuteResets.UTC()},
+		Day:    QuotaWindow{Limit: f.perDay, Used: f.perDay - r.DayLeft, Left: r.DayLeft, Resets: r.DayResets.UTC()},
 	}, nil
 }

@@ -127,12 +127,11 @@ func (f *fakeSQS) ListMessageMoveTasks(_ context.Context, in *sqs.ListMessageMov
 
 func newTestRedriver(f *fakeSQS) (*redriver, *bytes.Buffer) {
 	var log bytes.Buffer
-	return &redriver{client: f, dlqURL: "http://sqs/123/dlq.fifo", queueURL: "http://sqs/123/events.fifo", log: &log, now: time.Now}, &log
+	return &redriver{client: f, dlqURL: "http://sqs/123/dlq.fifo", queueURL: "http://sqs/123/events.fifo", log: &log, now: time.Now,
+		taskPoll: time.Millisecond}, &log
 }
 
 func TestRedriveMoveTask(t *testing.T) {
-	defer func(d time.Duration) { taskPoll = d }(taskPoll)
-	taskPoll = time.Millisecond
 	f := newFakeSQS(0)
 	f.tasks = []types.ListMessageMoveTasksResultEntry{
 		{TaskHandle: aws.String("task-1"), Status: aws.String("RUNNING"), ApproximateNumberOfMessagesMoved: 3, ApproximateNumberOfMessagesToMove: aws.Int64(7)},

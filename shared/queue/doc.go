@@ -7,7 +7,13 @@
 // limit, checks every entry of every result, retries the entries that
 // failed with a bounded backoff that honours the context, and reports what
 // is still not queued as a *PublishError, so that the ingest function can
-// answer the CRM with a 5xx and let it retry.
+// answer the CRM with a 5xx and let it retry. The size limit and the retry
+// policy are Options, set in the functions NewPublisher takes (zero values
+// are the defaults):
+//
+//	pub := queue.NewPublisher(sqs.NewFromConfig(cfg), queueURL, func(o *queue.Options) {
+//		o.Attempts = 5
+//	})
 //
 // Each message carries: MessageGroupId = the event's RecordKey
 // (source:externalId, so one CRM record's events stay in order),

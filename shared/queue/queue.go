@@ -46,59 +46,70 @@ type sender interface {
 	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
 }
 
+// Default retry policy of a Publisher: a failed entry is sent at most
+// three times in all, with a backoff of 50ms doubling up to 400ms between
+// attempts, so that a retrying Publish stays well inside the CRMs'
+// 5-second answer deadline.
+const (
+	DefaultAttempts  = 3
+	DefaultBaseDelay = 50 * time.Millisecond
+	DefaultMaxDelay  = 400 * time.Millisecond
+)
+
+// Options configure a Publisher. Zero values take the defaults.
+type Options struct {
+	// MaxBytes is the size limit of one message and of one batch's
+	// payload; DefaultMaxBytes when zero. Size is counted as SQS does: the
+	// body plus each message attribute's name, type and value.
+	MaxBytes int
+
+	// Attempts is how often a failed entry is sent in all;
+	// DefaultAttempts when zero, at least 1.
+	Attempts int
+	// BaseDelay is the backoff before the second attempt, doubling with
+	// each further one; DefaultBaseDelay when zero.
+	BaseDelay time.Duration
+	// MaxDelay bounds the backoff; DefaultMaxDelay when zero.
+	MaxDelay time.Duration
+
+	// Wait is the backoff wait (a timer that honours the context when
+	// nil); tests set it to record waits instead of sleeping. It must
+	// return ctx.Err() when ctx ends first.
+	Wait func(ctx context.Context, d time.Duration) error
+}
+
 // Publisher sends canonical events to an SQS FIFO queue. It is safe for
 // concurrent use.
 type Publisher struct {
-	client      sender
-	queueURL    string
-	maxBytes    int
-	maxAttempts int
-	baseDelay   time.Duration
-	maxDelay    time.Duration
-	wait        func(ctx context.Context, d time.Duration) error
-}
-
-// Option configures a Publisher.
-type Option func(*Publisher)
-
-// WithMaxBytes sets the size limit of one message and of one batch's
-// payload (default DefaultMaxBytes). Size is counted as SQS does: the body
-// plus each message attribute's name, type and value.
-func WithMaxBytes(n int) Option { return func(p *Publisher) { p.maxBytes = n } }
-
-// WithRetry sets how often a failed entry is sent in all (default 3) and
-// the backoff between attempts: base, doubling, at most max (default 50ms
-// and 400ms, so a retrying Publish stays well inside the CRMs' 5-second
-// answer deadline).
-func WithRetry(attempts int, base, max time.Duration) Option {
-	return func(p *Publisher) { p.maxAttempts, p.baseDelay, p.maxDelay = attempts, base, max }
-}
-
-// WithWait replaces the backoff wait; tests use it to record waits instead
-// of sleeping. The function must return ctx.Err() when ctx ends first.
-func WithWait(wait func(ctx context.Context, d time.Duration) error) Option {
-	return func(p *Publisher) { p.wait = wait }
+	client   sender
+	queueURL string
+	o        Options
 }
 
 // NewPublisher returns a Publisher for the FIFO queue at queueURL. client is
 // usually *sqs.Client built once at init from the function's aws.Config.
-func NewPublisher(client sender, queueURL string, opts ...Option) *Publisher {
-	p := &Publisher{
-		client:      client,
-		queueURL:    queueURL,
-		maxBytes:    DefaultMaxBytes,
-		maxAttempts: 3,
-		baseDelay:   50 * time.Millisecond,
-		maxDelay:    400 * time.Millisecond,
-		wait:        sleep,
+func NewPublisher(client sender, queueURL string, optFns ...func(*Options)) *Publisher {
+	var o Options
+	for _, fn := range optFns {
+		fn(&o)
 	}
-	for _, o := range opts {
-		o(p)
+	if o.MaxBytes == 0 {
+		o.MaxBytes = DefaultMaxBytes
 	}
-	if p.maxAttempts < 1 {
-		p.maxAttempts = 1
+	if o.Attempts == 0 {
+		o.Attempts = DefaultAttempts
 	}
-	return p
+	o.Attempts = max(o.Attempts, 1)
+	if o.BaseDelay == 0 {
+		o.BaseDelay = DefaultBaseDelay
+	}
+	if o.MaxDelay == 0 {
+		o.MaxDelay = DefaultMaxDelay
+	}
+	if o.Wait == nil {
+		o.Wait = sleep
+	}
+	return &Publisher{client: client, queueURL: queueURL, o: o}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -181,7 +192,7 @@ func (p *Publisher) Publish(ctx context.Context, evs []events.Event) error {
 	}
 	for start := 0; start < len(entries); {
 		end, bytes := start, 0
-		for end < len(entries) && end-start < MaxBatchEntries && bytes+entries[end].size <= p.maxBytes {
+		for end < len(entries) && end-start < MaxBatchEntries && bytes+entries[end].size <= p.o.MaxBytes {
 			bytes += entries[end].size
 			end++
 		}
@@ -211,8 +222,8 @@ func (p *Publisher) prepare(e *events.Event) (entry, error) {
 	size := len(body) +
 		len(AttrEventType) + len("String") + len(typ) +
 		len(AttrSource) + len("String") + len(src)
-	if size > p.maxBytes {
-		return entry{}, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, size, p.maxBytes)
+	if size > p.o.MaxBytes {
+		return entry{}, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, size, p.o.MaxBytes)
 	}
 	return entry{
 		id:   e.ID,
@@ -277,10 +288,10 @@ func (p *Publisher) sendBatch(ctx context.Context, batch []entry) error {
 		if len(pending) == 0 && len(permanent) == 0 {
 			return nil
 		}
-		if len(pending) == 0 || !retryable || attempt >= p.maxAttempts {
+		if len(pending) == 0 || !retryable || attempt >= p.o.Attempts {
 			break
 		}
-		if werr := p.wait(ctx, p.backoff(attempt)); werr != nil {
+		if werr := p.o.Wait(ctx, p.backoff(attempt)); werr != nil {
 			lastErr = werr
 			break
 		}
@@ -302,9 +313,9 @@ func (p *Publisher) sendBatch(ctx context.Context, batch []entry) error {
 }
 
 func (p *Publisher) backoff(attempt int) time.Duration {
-	d := p.baseDelay << (attempt - 1)
-	if d > p.maxDelay || d <= 0 {
-		d = p.maxDelay
+	d := p.o.BaseDelay << (attempt - 1)
+	if d > p.o.MaxDelay || d <= 0 {
+		d = p.o.MaxDelay
 	}
 	return d
 }

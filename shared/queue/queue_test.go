@@ -177,7 +177,7 @@ func TestPublishRetriesFailedEntries(t *testing.T) {
 		}
 		return allOK(in), nil
 	}}
-	p := queue.NewPublisher(f, queueURL, queue.WithWait(w.wait))
+	p := queue.NewPublisher(f, queueURL, func(o *queue.Options) { o.Wait = w.wait })
 	if err := p.Publish(t.Context(), eventList(10)); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
@@ -272,7 +272,7 @@ func TestPublishGivesUp(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := &waits{}
 			f := &fakeSQS{respond: tt.respond}
-			p := queue.NewPublisher(f, queueURL, queue.WithWait(w.wait))
+			p := queue.NewPublisher(f, queueURL, func(o *queue.Options) { o.Wait = w.wait })
 			err := p.Publish(t.Context(), eventList(tt.n))
 			var pe *queue.PublishError
 			if !errors.As(err, &pe) {
@@ -312,7 +312,7 @@ func TestPublishHonoursContext(t *testing.T) {
 		return failSome(in, "InternalError", false, event(0).ID), nil
 	}}
 	// The real wait: it must return at once on a cancelled context.
-	p := queue.NewPublisher(f, queueURL, queue.WithRetry(5, time.Hour, time.Hour))
+	p := queue.NewPublisher(f, queueURL, func(o *queue.Options) { o.Attempts, o.BaseDelay, o.MaxDelay = 5, time.Hour, time.Hour })
 	start := time.Now()
 	err := p.Publish(ctx, eventList(3))
 	if !errors.Is(err, context.Canceled) {
@@ -349,7 +349,7 @@ func TestPublishSizes(t *testing.T) {
 	}
 	t.Run("too large: nothing sent", func(t *testing.T) {
 		f := &fakeSQS{}
-		p := queue.NewPublisher(f, queueURL, queue.WithMaxBytes(4096))
+		p := queue.NewPublisher(f, queueURL, func(o *queue.Options) { o.MaxBytes = 4096 })
 		err := p.Publish(t.Context(), []events.Event{event(0), big(1, 5000), event(2)})
 		if !errors.Is(err, queue.ErrTooLarge) {
 			t.Fatalf("Publish = %v, want ErrTooLarge", err)
@@ -373,7 +373,7 @@ func TestPublishSizes(t *testing.T) {
 	})
 	t.Run("batches split by bytes", func(t *testing.T) {
 		f := &fakeSQS{}
-		p := queue.NewPublisher(f, queueURL, queue.WithMaxBytes(10000))
+		p := queue.NewPublisher(f, queueURL, func(o *queue.Options) { o.MaxBytes = 10000 })
 		// ~3,300 bytes each: three fit in 10,000, four do not.
 		var evs []events.Event
 		for i := range 7 {

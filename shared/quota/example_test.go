@@ -35,8 +35,8 @@ func Example() {
 	var le *quota.LimitError
 	fmt.Println(errors.Is(err, quota.ErrNoTime), errors.As(err, &le) && le.Limit == "minute", le.Resets)
 
-	minuteLeft, dayLeft, minuteResets, dayResets, _ := lim.Remaining(ctx)
-	fmt.Println(minuteLeft, dayLeft, minuteResets, dayResets)
+	r, _ := lim.Remaining(ctx)
+	fmt.Println(r.MinuteLeft, r.DayLeft, r.MinuteResets, r.DayResets)
 
 	// Output:
 	// <nil> <nil>

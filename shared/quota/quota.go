@@ -440,27 +440,37 @@ func (l *Limiter) Penalize(ctx context.Context, retryAfter time.Duration) error 
 	return nil
 }
 
+// Remaining is what is left of the quota: the units left in the current
+// minute and day windows and when each window resets.
+type Remaining struct {
+	MinuteLeft, DayLeft     int
+	MinuteResets, DayResets time.Time
+}
+
 // Remaining reports the units left in the current minute and day windows
 // and when each resets, for the operator CLI. While a 429's Retry-After
-// runs, minuteLeft is 0 and minuteResets is when it ends.
-func (l *Limiter) Remaining(ctx context.Context) (minuteLeft, dayLeft int, minuteResets, dayResets time.Time, err error) {
+// runs, MinuteLeft is 0 and MinuteResets is when it ends.
+func (l *Limiter) Remaining(ctx context.Context) (Remaining, error) {
 	now := l.o.Now()
 	w := l.windowsAt(now)
 	minItem, err := l.get(ctx, l.MinuteKey(now))
 	if err != nil {
-		return 0, 0, time.Time{}, time.Time{}, err
+		return Remaining{}, err
 	}
 	dayItem, err := l.get(ctx, l.DayKey(now))
 	if err != nil {
-		return 0, 0, time.Time{}, time.Time{}, err
+		return Remaining{}, err
 	}
-	minuteLeft = max(0, l.o.PerMinute-int(getNum(minItem, attrCount)))
-	dayLeft = max(0, l.o.PerDay-int(getNum(dayItem, attrCount)))
-	minuteResets, dayResets = w.minEnd, w.dayEnd
+	r := Remaining{
+		MinuteLeft:   max(0, l.o.PerMinute-int(getNum(minItem, attrCount))),
+		DayLeft:      max(0, l.o.PerDay-int(getNum(dayItem, attrCount))),
+		MinuteResets: w.minEnd,
+		DayResets:    w.dayEnd,
+	}
 	if nb := time.UnixMilli(getNum(dayItem, attrNotBefore)).UTC(); nb.After(now) {
-		minuteLeft, minuteResets = 0, nb
+		r.MinuteLeft, r.MinuteResets = 0, nb
 	}
-	return minuteLeft, dayLeft, minuteResets, dayResets, nil
+	return r, nil
 }
 
 func (l *Limiter) get(ctx context.Context, pk string) (map[string]types.AttributeValue, error) {

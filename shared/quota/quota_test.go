@@ -353,15 +353,15 @@ func TestPenalize(t *testing.T) {
 			if got := f.count(t, f.lim.MinuteKey(tt.at)); got != quota.DefaultPerMinute {
 				t.Errorf("minute counter = %d, want %d", got, quota.DefaultPerMinute)
 			}
-			ml, _, mr, _, err := f.lim.Remaining(t.Context())
+			r, err := f.lim.Remaining(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ml != 0 {
-				t.Errorf("Remaining minute = %d, want 0", ml)
+			if r.MinuteLeft != 0 {
+				t.Errorf("Remaining minute = %d, want 0", r.MinuteLeft)
 			}
-			if tt.retryAfter > time.Minute && !mr.Equal(tt.wantUntil) {
-				t.Errorf("Remaining minute resets %s, want %s", mr, tt.wantUntil)
+			if tt.retryAfter > time.Minute && !r.MinuteResets.Equal(tt.wantUntil) {
+				t.Errorf("Remaining minute resets %s, want %s", r.MinuteResets, tt.wantUntil)
 			}
 			ch := goTake(t.Context(), f.lim)
 			// The minute window's end may come first; follow the timers.
@@ -403,15 +403,15 @@ func TestRemaining(t *testing.T) {
 	f := newFixture(t, start, func(o *quota.Options) { o.PerMinute, o.PerDay = 5, 100 })
 	check := func(wantMin, wantDay int) {
 		t.Helper()
-		ml, dl, mr, dr, err := f.lim.Remaining(t.Context())
+		r, err := f.lim.Remaining(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
 		w := f.clock.Now().Truncate(time.Minute)
 		d := f.clock.Now().Truncate(24 * time.Hour)
-		if ml != wantMin || dl != wantDay || !mr.Equal(w.Add(time.Minute)) || !dr.Equal(d.Add(24*time.Hour)) {
-			t.Errorf("Remaining = %d, %d, %s, %s; want %d, %d, %s, %s", ml, dl, mr, dr,
-				wantMin, wantDay, w.Add(time.Minute), d.Add(24*time.Hour))
+		want := quota.Remaining{MinuteLeft: wantMin, DayLeft: wantDay, MinuteResets: w.Add(time.Minute), DayResets: d.Add(24 * time.Hour)}
+		if r.MinuteLeft != want.MinuteLeft || r.DayLeft != want.DayLeft || !r.MinuteResets.Equal(want.MinuteResets) || !r.DayResets.Equal(want.DayResets) {
+			t.Errorf("Remaining = %+v; want %+v", r, want)
 		}
 	}
 	check(5, 100)

@@ -13,12 +13,18 @@
 //     raw key or {"accessKey": "..."}; it implements the Gainsight client's
 //     AccessKeyProvider, and Refresh forces a re-read after a 401.
 //
-// Values are cached for a TTL (default five minutes; the version is checked
-// again after a random time between TTL/2 and TTL), so a rotation takes
-// effect without a redeploy. Build them once at init with a Secrets Manager
-// client made from the function's aws.Config:
+// Values are cached for Options.TTL (default five minutes; the version is
+// checked again after a random time between TTL/2 and TTL), so a rotation
+// takes effect without a redeploy. Build them once at init with a Secrets
+// Manager client made from the function's aws.Config:
 //
 //	webhookSecrets, err := secrets.NewWebhookSecrets(secretsmanager.NewFromConfig(cfg), os.Getenv("WEBHOOK_SECRETS_ID"))
+//
+// and, to change the TTL:
+//
+//	keys, err := secrets.NewAccessKey(client, secretID, func(o *secrets.Options) {
+//		o.TTL = time.Minute
+//	})
 //
 // so that AWS_ENDPOINT_URL_SECRETS_MANAGER (local runs), the region and the
 // credentials apply.

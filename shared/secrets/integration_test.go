@@ -72,7 +72,7 @@ func TestMotoSecrets(t *testing.T) {
 	})
 
 	t.Run("webhook secrets", func(t *testing.T) {
-		w, err := secrets.NewWebhookSecrets(sm, "goalrelay/webhooks", secrets.WithTTL(time.Nanosecond))
+		w, err := secrets.NewWebhookSecrets(sm, "goalrelay/webhooks", func(o *secrets.Options) { o.TTL = time.Nanosecond })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -36,31 +36,33 @@ var (
 	ErrFormat = errors.New("secret value has the wrong format")
 )
 
-// Option configures WebhookSecrets and AccessKey.
-type Option func(*options)
-
-type options struct {
-	ttl time.Duration
+// Options configure WebhookSecrets and AccessKey. Zero values take the
+// defaults.
+type Options struct {
+	// TTL is how long a value is used before Secrets Manager is asked
+	// whether it changed (after a random time between TTL/2 and TTL);
+	// DefaultTTL when zero. A negative TTL is an error.
+	TTL time.Duration
 }
 
-// WithTTL sets the cache time (default DefaultTTL).
-func WithTTL(d time.Duration) Option { return func(o *options) { o.ttl = d } }
-
-func newCached(client Client, id string, opts []Option) (*cached, error) {
+func newCached(client Client, id string, optFns []func(*Options)) (*cached, error) {
 	if client == nil {
 		return nil, errors.New("secrets: nil Secrets Manager client (build one from the function's aws.Config)")
 	}
 	if id == "" {
 		return nil, errors.New("secrets: empty secret id")
 	}
-	o := options{ttl: DefaultTTL}
-	for _, fn := range opts {
+	var o Options
+	for _, fn := range optFns {
 		fn(&o)
 	}
-	if o.ttl <= 0 {
-		return nil, fmt.Errorf("secrets: TTL must be positive, got %v", o.ttl)
+	if o.TTL == 0 {
+		o.TTL = DefaultTTL
 	}
-	return &cached{client: client, id: id, ttl: o.ttl}, nil
+	if o.TTL < 0 {
+		return nil, fmt.Errorf("secrets: TTL must not be negative, got %v", o.TTL)
+	}
+	return &cached{client: client, id: id, ttl: o.TTL}, nil
 }
 
 // WebhookSecrets is the ingest function's webhook secret: a SecretString
@@ -81,9 +83,9 @@ type WebhookSecrets struct {
 }
 
 // NewWebhookSecrets reads secretID (WEBHOOK_SECRETS_ID) through a cache
-// with the given TTL. It does not call AWS; the first Source does.
-func NewWebhookSecrets(client Client, secretID string, opts ...Option) (*WebhookSecrets, error) {
-	c, err := newCached(client, secretID, opts)
+// with Options.TTL. It does not call AWS; the first Source does.
+func NewWebhookSecrets(client Client, secretID string, optFns ...func(*Options)) (*WebhookSecrets, error) {
+	c, err := newCached(client, secretID, optFns)
 	if err != nil {
 		return nil, err
 	}
@@ -174,10 +176,10 @@ type AccessKey struct {
 	c *cached
 }
 
-// NewAccessKey reads secretID through a cache with the given TTL. It does
+// NewAccessKey reads secretID through a cache with Options.TTL. It does
 // not call AWS; the first AccessKey does.
-func NewAccessKey(client Client, secretID string, opts ...Option) (*AccessKey, error) {
-	c, err := newCached(client, secretID, opts)
+func NewAccessKey(client Client, secretID string, optFns ...func(*Options)) (*AccessKey, error) {
+	c, err := newCached(client, secretID, optFns)
 	if err != nil {
 		return nil, err
 	}

@@ -132,7 +132,7 @@ func TestWebhookSecretsRotation(t *testing.T) {
 	}
 
 	// With a tiny TTL a rotation is seen without Refresh.
-	short, err := secrets.NewWebhookSecrets(f, "goalrelay/webhooks", secrets.WithTTL(time.Nanosecond))
+	short, err := secrets.NewWebhookSecrets(f, "goalrelay/webhooks", func(o *secrets.Options) { o.TTL = time.Nanosecond })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,8 +291,11 @@ func TestConstructorErrors(t *testing.T) {
 	if _, err := secrets.NewWebhookSecrets(newFake("{}"), ""); err == nil {
 		t.Error("empty id: want an error")
 	}
-	if _, err := secrets.NewWebhookSecrets(newFake("{}"), "id", secrets.WithTTL(0)); err == nil {
-		t.Error("zero TTL: want an error")
+	if _, err := secrets.NewWebhookSecrets(newFake("{}"), "id", func(o *secrets.Options) { o.TTL = -time.Second }); err == nil {
+		t.Error("negative TTL: want an error")
+	}
+	if _, err := secrets.NewWebhookSecrets(newFake("{}"), "id", func(o *secrets.Options) { o.TTL = 0 }); err != nil {
+		t.Errorf("zero TTL (the default): %v", err)
 	}
 }
 
@@ -301,7 +304,7 @@ func TestConstructorErrors(t *testing.T) {
 // does), and a secret never read fails with the SDK's error.
 func TestDescribeFailureServesLastValue(t *testing.T) {
 	f := newFake("key-1")
-	a, err := secrets.NewAccessKey(f, "goalrelay/gainsight", secrets.WithTTL(time.Nanosecond))
+	a, err := secrets.NewAccessKey(f, "goalrelay/gainsight", func(o *secrets.Options) { o.TTL = time.Nanosecond })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,9 +81,9 @@ type Options struct {
 	// up to a day (they run under timeout(1) so that a crashed parent
 	// cannot leave them behind) instead of 15 minutes.
 	KeepRunning bool
-	// SimulatorConfig, if set, adjusts the simulator's configuration
-	// before it is built (AccessKey is always kept as generated or set).
-	SimulatorConfig func(*gainsighttest.Config)
+	// SimulatorOptions, if set, adjusts the simulator's options before it
+	// is built (AccessKey is always kept as generated or set).
+	SimulatorOptions func(*gainsighttest.Options)
 }
 
 // Stack is a running local pipeline.
@@ -202,11 +202,11 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.SQS = sqs.NewFromConfig(s.AWS)
 
 	// The Gainsight simulator.
-	simCfg := gainsighttest.Config{CallsPerMinute: o.TenantCallsPerMinute, CallsPerDay: o.TenantCallsPerDay}
-	if o.SimulatorConfig != nil {
-		o.SimulatorConfig(&simCfg)
+	var simOptFns []func(*gainsighttest.Options)
+	if o.SimulatorOptions != nil {
+		simOptFns = append(simOptFns, o.SimulatorOptions)
 	}
-	s.Simulator = gainsighttest.New(simCfg)
+	s.Simulator = gainsighttest.New(gainsighttest.Options{CallsPerMinute: o.TenantCallsPerMinute, CallsPerDay: o.TenantCallsPerDay}, simOptFns...)
 	simAddr := o.SimulatorAddr
 	if simAddr == "" {
 		simAddr = "127.0.0.1:0"

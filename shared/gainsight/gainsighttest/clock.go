@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// ManualClock is a clock that moves only when told to; pass its Now to
-// WithClock so quota tests never sleep. Safe for concurrent use.
+// ManualClock is a clock that moves only when told to; set Options.Now to
+// its Now so quota tests never sleep. Safe for concurrent use.
 type ManualClock struct {
 	mu  sync.Mutex
 	now time.Time

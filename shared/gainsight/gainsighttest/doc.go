@@ -10,9 +10,18 @@
 //	goals := s.Goals()                        // inspect the tenant
 //	log := s.Requests()                       // what was sent (never the key)
 //
-// For local runs, New(Config) builds a server and Start or Listen(addr)
-// serves it in the background until Close; cmd/gainsight-sim wraps that.
-// Handler returns the http.Handler for in-process use.
+// Options (zero values are the defaults) are changed in the functions
+// NewServer takes:
+//
+//	clock := gainsighttest.NewManualClock(start)
+//	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
+//		o.Now = clock.Now
+//		o.CallsPerMinute, o.CallsPerDay = 2, -1 // negative: unlimited
+//	})
+//
+// For local runs, New(Options{...}) builds a server and Start or
+// Listen(addr) serves it in the background until Close; cmd/gainsight-sim
+// wraps that. Handler returns the http.Handler for in-process use.
 //
 // It is an independent implementation: it imports nothing from package
 // gainsight and has its own wire types, so a client bug cannot be mirrored
@@ -42,14 +51,14 @@
 //   - Gsids are "1CG0" (goals, templates), "1I00" (statuses, goal types,
 //     metrics, metric values), "1P01" users, "1P02" companies, "1P05"
 //     relationships, "1S01" CTAs, "1S02" Success Plans, each followed by 32
-//     uppercase alphanumerics, drawn from a generator seeded by Config.Seed.
+//     uppercase alphanumerics, drawn from a generator seeded by Options.Seed.
 //     Every answer carries a requestId (also in the X-Request-Id header).
 //   - Quota as Gainsight enforces it: fixed windows (per minute and per day,
 //     aligned to the window length, i.e. minute and UTC-midnight
 //     boundaries), 100/minute and 50,000/day unless configured. Past a limit
 //     the answer is 429 with Retry-After: the whole seconds (rounded up, at
 //     least 1) until the binding window ends. Refused calls are not counted.
-//     Only authenticated, routed calls count. The clock is Config.Now
+//     Only authenticated, routed calls count. The clock is Options.Now
 //     (ManualClock for tests).
 //   - Faults: FailNext(n, Fault) queues answers (status and body, a hang
 //     until the client's time-out, a dropped connection) and SetFaultRate a
@@ -57,7 +66,7 @@
 //     the answer. SetLatency adds a delay that honours the request context.
 //   - Robustness: missing or wrong accesskey → 401, malformed JSON or
 //     unknown members of the request structure → 400, body over
-//     Config.MaxBodyBytes → 413; a panic becomes a 500 envelope. All answers
+//     Options.MaxBodyBytes → 413; a panic becomes a 500 envelope. All answers
 //     are JSON.
 //
 // The order of checks for a request is: body size, access key, route and
@@ -89,7 +98,7 @@
 //     .../template with a Gsid in the record (the "Method POST" line) both
 //     update; a POST record without a Gsid creates.
 //   - Template fetch answers with the usual envelope, data.recordList being
-//     flat records (no dataList); Config.TemplateFetchBare answers the bare
+//     flat records (no dataList); Options.TemplateFetchBare answers the bare
 //     {"recordList": [...]} of the sample instead.
 //   - Update, like create, takes exactly one request: its answer has room
 //     for one record. Unknown Gsid on update (the spec repeats the status

@@ -241,7 +241,7 @@ func TestMetricInUseErrorInfo(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	s := gainsighttest.NewServer(t, gainsighttest.WithAccessKey("k-123"))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.AccessKey = "k-123" })
 	if s.AccessKey != "k-123" {
 		t.Fatal(s.AccessKey)
 	}
@@ -264,7 +264,7 @@ func TestAuth(t *testing.T) {
 }
 
 func TestOversizedBody(t *testing.T) {
-	s := gainsighttest.NewServer(t, gainsighttest.WithConfig(func(c *gainsighttest.Config) { c.MaxBodyBytes = 1024 }))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.MaxBodyBytes = 1024 })
 	big := `{"select": ["Gsid"], "x": "` + strings.Repeat("a", 2048) + `"}`
 	wantCode(t, do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", big), http.StatusRequestEntityTooLarge, "GS_4130")
 }

@@ -12,7 +12,7 @@ import (
 // A standalone tenant (as cmd/gainsight-sim runs it): fetch a seeded goal
 // with the spec's sample request.
 func Example() {
-	s := gainsighttest.New(gainsighttest.Config{AccessKey: "dev-key"})
+	s := gainsighttest.New(gainsighttest.Options{AccessKey: "dev-key"})
 	if err := s.Start(); err != nil {
 		panic(err)
 	}

@@ -54,7 +54,7 @@ func TestFetchPagination(t *testing.T) {
 }
 
 func TestFetchOperators(t *testing.T) {
-	s := gainsighttest.NewServer(t, gainsighttest.WithConfig(func(c *gainsighttest.Config) { c.Empty = true }))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.Empty = true })
 	s.AddCompany("IBM")
 	s.AddCustomField("goalrelay_external_id__gc")
 	s.AddCustomField("score__gc")
@@ -102,7 +102,7 @@ func TestFetchOperators(t *testing.T) {
 }
 
 func TestFetchExpressions(t *testing.T) {
-	s := gainsighttest.NewServer(t, gainsighttest.WithConfig(func(c *gainsighttest.Config) { c.Empty = true }))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.Empty = true })
 	s.AddCompany("IBM")
 	s.AddCustomField("crm_stage__gc")
 	for _, g := range []struct{ name, stage string }{{"a1", "won"}, {"a2", "lost"}, {"b1", "won"}, {"b2", "open"}} {
@@ -184,7 +184,7 @@ func TestLookups(t *testing.T) {
 
 func TestGoalFromTemplateAndMetricValues(t *testing.T) {
 	clock := gainsighttest.NewManualClock(mustTime(t, "2026-03-01T10:00:00Z"))
-	s := gainsighttest.NewServer(t, gainsighttest.WithClock(clock.Now))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.Now = clock.Now })
 	tpl := "1CG01SX5TCMHZ0OXX0XMV01B68HZR4B6W7AX" // 30 days, NPS metric
 	gsid := createGoal(t, s, "from template", `, "TemplateId": "`+tpl+`"`)
 	g, _ := s.Goal(gsid)
@@ -238,7 +238,7 @@ func TestTemplateFailureListAndFetchShapes(t *testing.T) {
 		t.Fatal("template delete removed a goal")
 	}
 
-	bare := gainsighttest.NewServer(t, gainsighttest.WithConfig(func(c *gainsighttest.Config) { c.TemplateFetchBare = true }))
+	bare := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.TemplateFetchBare = true })
 	a = do(t, bare, http.MethodPost, "/v1/csgoal/external/template/fetch", `{ "select": ["Name", "DueDate"] }`)
 	if a.Status != 200 || a.Body["result"] != nil || len(list(a.Body, "recordList")) != len(bare.Templates()) {
 		t.Fatal(a.Raw)

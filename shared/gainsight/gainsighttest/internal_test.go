@@ -11,7 +11,7 @@ import (
 
 // A panicking endpoint answers a 500 envelope and the server goes on.
 func TestPanicRecovery(t *testing.T) {
-	s := New(Config{AccessKey: "k"})
+	s := New(Options{AccessKey: "k"})
 	defer s.Close()
 	s.routes["/boom"] = map[string]route{http.MethodPost: {"boom", func(*Server, *call) reply { panic("kaboom") }}}
 	for range 2 {
@@ -35,7 +35,7 @@ var gsidRE = regexp.MustCompile(`^1(CG0|I00|P01|P02|P05|P06|P0A|S01|S02)[0-9A-Z]
 // Every Gsid of the seeded tenant has the real shape, and the same seed
 // gives the same tenant.
 func TestSeedShapeAndDeterminism(t *testing.T) {
-	a, b := New(Config{}), New(Config{})
+	a, b := New(Options{}), New(Options{})
 	defer a.Close()
 	defer b.Close()
 	ids := func(s *Server) []string {
@@ -70,7 +70,7 @@ func TestSeedShapeAndDeterminism(t *testing.T) {
 	if a.CompanyID("Acme Corp") != b.CompanyID("Acme Corp") || a.StatusID("In Progress") != b.StatusID("In Progress") {
 		t.Error("same seed, different tenant")
 	}
-	c := New(Config{Seed: 99})
+	c := New(Options{Seed: 99})
 	defer c.Close()
 	if c.CompanyID("Acme Corp") == a.CompanyID("Acme Corp") {
 		t.Error("different seed, same generated Gsid")
@@ -81,7 +81,7 @@ func TestSeedShapeAndDeterminism(t *testing.T) {
 }
 
 func TestRequestIDShape(t *testing.T) {
-	s := New(Config{})
+	s := New(Options{})
 	defer s.Close()
 	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	seen := map[string]bool{}

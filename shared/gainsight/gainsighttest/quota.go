@@ -22,8 +22,8 @@ func (s *Server) takeQuotaLocked(now time.Time) (retryAfter int, ok bool) {
 		max    int
 	}
 	lims := []lim{
-		{&s.day, s.cfg.DayWindow, s.cfg.CallsPerDay},
-		{&s.minute, s.cfg.MinuteWindow, s.cfg.CallsPerMinute},
+		{&s.day, s.o.DayWindow, s.o.CallsPerDay},
+		{&s.minute, s.o.MinuteWindow, s.o.CallsPerMinute},
 	}
 	for _, l := range lims {
 		start := now.Truncate(l.length)
@@ -61,8 +61,8 @@ type Usage struct {
 func (s *Server) Usage() Usage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.cfg.Now()
-	u := Usage{MinuteStart: now.Truncate(s.cfg.MinuteWindow), DayStart: now.Truncate(s.cfg.DayWindow)}
+	now := s.o.Now()
+	u := Usage{MinuteStart: now.Truncate(s.o.MinuteWindow), DayStart: now.Truncate(s.o.DayWindow)}
 	if s.minute.start.Equal(u.MinuteStart) {
 		u.MinuteCalls = s.minute.count
 	}

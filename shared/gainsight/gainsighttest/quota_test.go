@@ -27,7 +27,9 @@ const fetchGsid = `{"select": ["Gsid"], "pageSize": 1}`
 
 func TestQuotaMinuteWindow(t *testing.T) {
 	clock := gainsighttest.NewManualClock(mustTime(t, "2026-11-27T10:00:15.250Z"))
-	s := gainsighttest.NewServer(t, gainsighttest.WithClock(clock.Now), gainsighttest.WithQuota(3, 100))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
+		o.Now, o.CallsPerMinute, o.CallsPerDay = clock.Now, 3, 100
+	})
 	for range 3 {
 		wantOK(t, do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid))
 	}
@@ -54,7 +56,9 @@ func TestQuotaMinuteWindow(t *testing.T) {
 
 func TestQuotaDayWindow(t *testing.T) {
 	clock := gainsighttest.NewManualClock(mustTime(t, "2026-11-27T23:59:00Z"))
-	s := gainsighttest.NewServer(t, gainsighttest.WithClock(clock.Now), gainsighttest.WithQuota(100, 2))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
+		o.Now, o.CallsPerMinute, o.CallsPerDay = clock.Now, 100, 2
+	})
 	wantOK(t, do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid))
 	wantOK(t, do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid))
 	clock.Advance(30 * time.Second) // next minute window, same day
@@ -68,8 +72,11 @@ func TestQuotaDayWindow(t *testing.T) {
 
 func TestQuotaScaledWindows(t *testing.T) {
 	clock := gainsighttest.NewManualClock(mustTime(t, "2026-01-01T00:00:00Z"))
-	s := gainsighttest.NewServer(t, gainsighttest.WithClock(clock.Now), gainsighttest.WithQuota(2, 5),
-		gainsighttest.WithWindows(time.Second, 10*time.Second))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
+		o.Now = clock.Now
+		o.CallsPerMinute, o.CallsPerDay = 2, 5
+		o.MinuteWindow, o.DayWindow = time.Second, 10*time.Second
+	})
 	ok, limited := 0, 0
 	for range 20 { // 20 × 250 ms = 5 s: minute windows allow 2/s, the day window 5
 		a := do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid)
@@ -92,7 +99,7 @@ func TestQuotaScaledWindows(t *testing.T) {
 }
 
 func TestQuotaNotSpentOnRefusedRequests(t *testing.T) {
-	s := gainsighttest.NewServer(t, gainsighttest.WithQuota(1, 10))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.CallsPerMinute, o.CallsPerDay = 1, 10 })
 	doKey(t, s, "", http.MethodPost, "/csgoal/external/fetch", fetchGsid)     // 401
 	do(t, s, http.MethodPost, "/csgoal/external/nope", fetchGsid)             // 404
 	do(t, s, http.MethodGet, "/csgoal/external/fetch", fetchGsid)             // 405
@@ -181,7 +188,9 @@ func TestFaultAfterApply(t *testing.T) {
 
 func TestFaultRateIsReproducible(t *testing.T) {
 	run := func() string {
-		s := gainsighttest.NewServer(t, gainsighttest.WithFaultRate(0.3, gainsighttest.Fault{}, 42))
+		s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
+			o.FaultRate, o.RandomFault, o.Seed = 0.3, gainsighttest.Fault{}, 42
+		})
 		var b strings.Builder
 		for range 60 {
 			code, err := rawPost(t.Context(), s, "/csgoal/external/fetch", fetchGsid)
@@ -202,7 +211,7 @@ func TestFaultRateIsReproducible(t *testing.T) {
 }
 
 func TestLatencyHonoursContext(t *testing.T) {
-	s := gainsighttest.NewServer(t, gainsighttest.WithLatency(time.Hour))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.Latency = time.Hour })
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -222,7 +231,10 @@ func TestLatencyHonoursContext(t *testing.T) {
 // Many goroutines at once: creates, updates, fetches, faults and quota,
 // under -race.
 func TestConcurrentHammering(t *testing.T) {
-	s := gainsighttest.NewServer(t, gainsighttest.WithQuota(-1, -1), gainsighttest.WithFaultRate(0.1, gainsighttest.Fault{}, 7))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
+		o.CallsPerMinute, o.CallsPerDay = -1, -1
+		o.FaultRate, o.RandomFault, o.Seed = 0.1, gainsighttest.Fault{}, 7
+	})
 	const workers, each = 8, 40
 	before := len(s.Goals())
 	var wg sync.WaitGroup
@@ -265,7 +277,7 @@ func TestConcurrentHammering(t *testing.T) {
 }
 
 func TestRequestLog(t *testing.T) {
-	s := gainsighttest.NewServer(t, gainsighttest.WithAccessKey("secret-key-xyz"))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.AccessKey = "secret-key-xyz" })
 	do(t, s, http.MethodPost, "/v1/csgoal/external/create", sampleCreate)
 	doKey(t, s, "", http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid)
 	do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", "not json")
@@ -294,7 +306,7 @@ func TestRequestLog(t *testing.T) {
 }
 
 func TestHandlerInProcess(t *testing.T) {
-	s := gainsighttest.New(gainsighttest.Config{AccessKey: "k"})
+	s := gainsighttest.New(gainsighttest.Options{AccessKey: "k"})
 	defer s.Close()
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "/csgoal/external/fetch", strings.NewReader(fetchGsid))
 	req.Header.Set("accesskey", "k")

@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// Defaults of Config.
+// Defaults of Options.
 const (
 	DefaultCallsPerMinute = 100
 	DefaultCallsPerDay    = 50000
@@ -39,9 +39,9 @@ const (
 	EndpointPicklist       = "picklist"
 )
 
-// Config configures a Server. The zero value is usable: a random access key,
-// the real clock, Gainsight's default quota, no faults.
-type Config struct {
+// Options configure a Server. Zero values take the defaults: a random
+// access key, the real clock, Gainsight's default quota, no faults.
+type Options struct {
 	// AccessKey is the key the server accepts in the "accesskey" header.
 	// Empty: a random key (read it back from Server.AccessKey).
 	AccessKey string
@@ -77,38 +77,6 @@ type Config struct {
 	Empty bool
 }
 
-// Option changes the Config of NewServer.
-type Option func(*Config)
-
-// WithAccessKey sets the accepted access key.
-func WithAccessKey(key string) Option { return func(c *Config) { c.AccessKey = key } }
-
-// WithClock sets the clock (see ManualClock).
-func WithClock(now func() time.Time) Option { return func(c *Config) { c.Now = now } }
-
-// WithQuota sets the calls allowed per minute window and per day window
-// (negative: unlimited).
-func WithQuota(perMinute, perDay int) Option {
-	return func(c *Config) { c.CallsPerMinute, c.CallsPerDay = perMinute, perDay }
-}
-
-// WithWindows sets the lengths of the "minute" and "day" windows.
-func WithWindows(minute, day time.Duration) Option {
-	return func(c *Config) { c.MinuteWindow, c.DayWindow = minute, day }
-}
-
-// WithFaultRate makes a share p of calls fail with f (zero Fault: a 503),
-// drawn from a generator seeded with seed.
-func WithFaultRate(p float64, f Fault, seed uint64) Option {
-	return func(c *Config) { c.FaultRate, c.RandomFault, c.Seed = p, f, seed }
-}
-
-// WithLatency adds d to every routed call.
-func WithLatency(d time.Duration) Option { return func(c *Config) { c.Latency = d } }
-
-// WithConfig applies an arbitrary change to the Config.
-func WithConfig(fn func(*Config)) Option { return fn }
-
 // Server is an in-memory Gainsight tenant speaking the Customer Goals API.
 // All methods are safe for concurrent use.
 type Server struct {
@@ -118,7 +86,7 @@ type Server struct {
 	// AccessKey is the key the server accepts.
 	AccessKey string
 
-	cfg      Config
+	o        Options
 	listener net.Listener
 	srv      *http.Server
 	client   *http.Client
@@ -141,13 +109,14 @@ type Server struct {
 }
 
 // NewServer starts a Server on 127.0.0.1 and closes it with t.Cleanup.
-func NewServer(t testing.TB, opts ...Option) *Server {
+// optFns change the Options, e.g.
+//
+//	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
+//		o.CallsPerMinute, o.Now = 2, clock.Now
+//	})
+func NewServer(t testing.TB, optFns ...func(*Options)) *Server {
 	t.Helper()
-	var cfg Config
-	for _, o := range opts {
-		o(&cfg)
-	}
-	s := New(cfg)
+	s := New(Options{}, optFns...)
 	if err := s.Start(); err != nil {
 		t.Fatalf("gainsighttest: %v", err)
 	}
@@ -155,51 +124,55 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
-// New builds a Server that is not yet listening; use Start or Listen, or
-// mount Handler yourself. Call Close when done.
-func New(cfg Config) *Server {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+// New builds a Server for o after applying optFns to a copy of it; the
+// server is not yet listening: use Start or Listen, or mount Handler
+// yourself. Call Close when done.
+func New(o Options, optFns ...func(*Options)) *Server {
+	for _, fn := range optFns {
+		fn(&o)
 	}
-	if cfg.CallsPerMinute == 0 {
-		cfg.CallsPerMinute = DefaultCallsPerMinute
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	if cfg.CallsPerDay == 0 {
-		cfg.CallsPerDay = DefaultCallsPerDay
+	if o.CallsPerMinute == 0 {
+		o.CallsPerMinute = DefaultCallsPerMinute
 	}
-	if cfg.MinuteWindow <= 0 {
-		cfg.MinuteWindow = time.Minute
+	if o.CallsPerDay == 0 {
+		o.CallsPerDay = DefaultCallsPerDay
 	}
-	if cfg.DayWindow <= 0 {
-		cfg.DayWindow = 24 * time.Hour
+	if o.MinuteWindow <= 0 {
+		o.MinuteWindow = time.Minute
 	}
-	if cfg.Seed == 0 {
-		cfg.Seed = 1
+	if o.DayWindow <= 0 {
+		o.DayWindow = 24 * time.Hour
 	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	if o.Seed == 0 {
+		o.Seed = 1
 	}
-	if cfg.MaxRequestLog <= 0 {
-		cfg.MaxRequestLog = DefaultMaxRequestLog
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	if cfg.RandomFault.isZero() {
-		cfg.RandomFault = Fault{Status: http.StatusServiceUnavailable}
+	if o.MaxRequestLog <= 0 {
+		o.MaxRequestLog = DefaultMaxRequestLog
+	}
+	if o.RandomFault.isZero() {
+		o.RandomFault = Fault{Status: http.StatusServiceUnavailable}
 	}
 	s := &Server{
-		cfg:      cfg,
+		o:        o,
 		closing:  make(chan struct{}),
-		rng:      rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)),
-		faultRng: rand.New(rand.NewPCG(cfg.Seed, 0xda942042e4dd58b5)),
-		faultP:   cfg.FaultRate,
-		faultF:   cfg.RandomFault,
-		latency:  cfg.Latency,
+		rng:      rand.New(rand.NewPCG(o.Seed, 0x9e3779b97f4a7c15)),
+		faultRng: rand.New(rand.NewPCG(o.Seed, 0xda942042e4dd58b5)),
+		faultP:   o.FaultRate,
+		faultF:   o.RandomFault,
+		latency:  o.Latency,
 	}
-	s.AccessKey = cfg.AccessKey
+	s.AccessKey = o.AccessKey
 	if s.AccessKey == "" {
 		s.AccessKey = "gssim-" + randomKey()
 	}
-	s.t = newTenant(s.newIDLocked, cfg.Now)
-	s.t.seed(!cfg.Empty)
+	s.t = newTenant(s.newIDLocked, o.Now)
+	s.t.seed(!o.Empty)
 	s.routes = s.routeTable()
 	s.stats.ByEndpoint = map[string]int{}
 	return s
@@ -263,7 +236,7 @@ func (s *Server) SetLatency(d time.Duration) {
 func (s *Server) SetQuota(perMinute, perDay int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cfg.CallsPerMinute, s.cfg.CallsPerDay = perMinute, perDay
+	s.o.CallsPerMinute, s.o.CallsPerDay = perMinute, perDay
 }
 
 // Stats counts what the server has seen.
@@ -337,8 +310,8 @@ func (s *Server) ResetRequests() {
 func (s *Server) appendLog(l RequestLog) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.reqLog) >= s.cfg.MaxRequestLog {
-		n := len(s.reqLog) - s.cfg.MaxRequestLog + 1
+	if len(s.reqLog) >= s.o.MaxRequestLog {
+		n := len(s.reqLog) - s.o.MaxRequestLog + 1
 		s.reqLog = append(s.reqLog[:0], s.reqLog[n:]...)
 	}
 	s.reqLog = append(s.reqLog, l)
@@ -398,7 +371,7 @@ func normalisePath(p string) string {
 // ServeHTTP serves one request: body limit, access key, routing, quota,
 // faults, latency, then the endpoint. Panics become a 500 answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	now := s.cfg.Now()
+	now := s.o.Now()
 	s.mu.Lock()
 	reqID := s.requestIDLocked()
 	s.stats.Requests++
@@ -424,7 +397,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	w.Header().Set("X-Request-Id", reqID)
 
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, s.o.MaxBodyBytes)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError

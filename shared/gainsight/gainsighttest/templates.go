@@ -167,8 +167,8 @@ func (s *Server) templateDelete(c *call) reply {
 }
 
 // templateFetch answers with the usual envelope around {"recordList": [flat
-// records]} (the spec's sample shows the bare object; Config.TemplateFetchBare
-// switches to it).
+// records]} (the spec's sample shows the bare object;
+// Options.TemplateFetchBare switches to it).
 func (s *Server) templateFetch(c *call) reply {
 	page, sel, e := s.fetch(c, CategoryTemplate)
 	if e != nil {
@@ -179,7 +179,7 @@ func (s *Server) templateFetch(c *call) reply {
 		list = append(list, selectFields(g, sel))
 	}
 	data := map[string]any{"recordList": list}
-	if s.cfg.TemplateFetchBare {
+	if s.o.TemplateFetchBare {
 		return reply{status: http.StatusOK, body: data}
 	}
 	return ok(c, data)
