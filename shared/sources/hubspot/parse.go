@@ -206,6 +206,9 @@ func parseBatch(body []byte) ([]webhook.Change, error) {
 	if err := json.Unmarshal(body, &evs); err != nil {
 		return nil, fmt.Errorf("%w: hubspot: webhook events: %s", webhook.ErrMalformed, jsonProblem(err))
 	}
+	if len(evs) > maxBatch {
+		return nil, fmt.Errorf("%w: hubspot: %d events in one request; HubSpot sends at most %d", webhook.ErrMalformed, len(evs), maxBatch)
+	}
 	var groups []*group
 	index := make(map[groupKey]int)
 	for i := range evs {

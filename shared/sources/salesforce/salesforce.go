@@ -158,6 +158,9 @@ func changes(m *message, err error) ([]webhook.Change, error) {
 	if len(m.notifications) == 0 {
 		return nil, fmt.Errorf("%w: salesforce: message has no Notification", webhook.ErrMalformed)
 	}
+	if len(m.notifications) > maxBatch {
+		return nil, fmt.Errorf("%w: salesforce: %d notifications in one message; Salesforce sends at most %d", webhook.ErrMalformed, len(m.notifications), maxBatch)
+	}
 	out := make([]webhook.Change, 0, len(m.notifications))
 	for i := range m.notifications {
 		n := &m.notifications[i]
