@@ -14,7 +14,7 @@ import (
 // Attributes of a goal record.
 const (
 	attrGsid          = "gsid"
-	attrVersion       = "version"     // CRM change time, epoch nanoseconds
+	attrVersion       = "version"     // CRM change time, epoch nanoseconds (see versionNumber)
 	attrLastEventID   = "lastEventId" // id of the event that set version
 	attrUpdatedAt     = "updatedAt"   // epoch milliseconds, store clock
 	attrCreateEventID = "createEventId"
@@ -88,8 +88,8 @@ func decodeGoal(recordKey string, item map[string]types.AttributeValue) Goal {
 		CreateEventID:   getStr(item, attrCreateEventID),
 		CreateStartedAt: getMillis(item, attrCreateStarted),
 	}
-	if ns, ok := getNum(item, attrVersion); ok {
-		g.Version = time.Unix(0, ns).UTC()
+	if v, ok := getVersion(item, attrVersion); ok {
+		g.Version = v
 	}
 	g.CreatePending = g.CreateEventID != ""
 	return g
@@ -134,7 +134,7 @@ func (s *Store) PutGoalVersion(ctx context.Context, recordKey, gsid string, vers
 	}
 	names := map[string]string{"#v": attrVersion}
 	values := map[string]types.AttributeValue{
-		":v":   num(version.UnixNano()),
+		":v":   versionNumber(version),
 		":e":   str(eventID),
 		":now": num(s.opts.Now().UnixMilli()),
 	}
