@@ -61,6 +61,7 @@ func main() {
 		Defer:           sqsClient,
 		DLQURL:          cfg.DLQURL,
 		ExternalIDField: cfg.ExternalIDField,
+		MaxFutureSkew:   cfg.MaxFutureSkew,
 		Picklist:        &apply.Picklist{},
 		Metrics:         metrics,
 		Log:             log,

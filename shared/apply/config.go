@@ -24,6 +24,9 @@ type Config struct {
 	// (GAINSIGHT_QUOTA_WINDOW, default 1m). Only scaled-down local runs and
 	// benchmarks change it; Gainsight's window is one minute.
 	QuotaWindow time.Duration
+	// MaxFutureSkew is how far ahead of now an event's CRM time may lie
+	// (MAX_FUTURE_SKEW, default 5m, as at ingest).
+	MaxFutureSkew time.Duration
 }
 
 // ConfigFromEnv reads the configuration with getenv (os.Getenv) and
@@ -78,6 +81,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.CallsPerDay = intVar("GAINSIGHT_CALLS_PER_DAY", 45000)
 	c.GainsightCallTimeout = durVar("GAINSIGHT_TIMEOUT", 20*time.Second)
 	c.QuotaWindow = durVar("GAINSIGHT_QUOTA_WINDOW", time.Minute)
+	c.MaxFutureSkew = durVar("MAX_FUTURE_SKEW", DefaultMaxFutureSkew)
 	if c.ExternalIDField == "" {
 		c.ExternalIDField = DefaultExternalIDField
 	} else if !strings.HasSuffix(c.ExternalIDField, "__gc") {

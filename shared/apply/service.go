@@ -87,6 +87,10 @@ type Service struct {
 	ExternalIDField string
 	// Margin is the time kept before the deadline; DefaultMargin when 0.
 	Margin time.Duration
+	// MaxFutureSkew is how far ahead of now an event's CRM time may lie
+	// (MAX_FUTURE_SKEW); DefaultMaxFutureSkew when 0. A later one goes to
+	// the DLQ as FUTURE_EVENT_TIME.
+	MaxFutureSkew time.Duration
 	// Picklist caches status and goal-type names; nil disables the check.
 	Picklist *Picklist
 	Metrics  *emf.Recorder
@@ -154,6 +158,8 @@ func (s *Service) decode(r events.SQSMessage) *message {
 		m.outcome, m.err = permanent, permanentf("INVALID_EVENT", "body is not a goal-change event: %v", err)
 	} else if err := ev.Validate(); err != nil {
 		m.outcome, m.err = permanent, permanentf("INVALID_EVENT", "%v", err)
+	} else if err := s.checkTime(&ev); err != nil {
+		m.outcome, m.err = permanent, err
 	} else {
 		m.ev = &ev
 		if m.group == "" {
