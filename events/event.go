@@ -175,4 +175,36 @@ func Decode(b []byte) ([]Event, error) {
 // and the external id, as "<source>:<externalId>". It is the SQS FIFO group
 // (per-record order), the key of the record's state, and the value goalrelay
 // writes into Gainsight's external-id custom field.
-func (e *Event) RecordKey() string { return e.Source + ":" + e.Data.ExternalID }
+//
+// The key is unambiguous: the source is written with ':' and '%' escaped
+// as "%3A" and "%25" (see KeySource), so the first ':' ends it and two
+// different (source, external id) pairs never share a key. Sources without
+// those characters (every CRM source's) are written as they are.
+func (e *Event) RecordKey() string { return KeySource(e.Source) + ":" + e.Data.ExternalID }
+
+// Identity is the event's identity as CloudEvents defines it, source and
+// id together, in one unambiguous string "<source>:<id>" (source escaped as
+// in RecordKey). Claims on events are keyed by it, so that one source
+// cannot claim, and so suppress, another source's event id.
+func (e *Event) Identity() string { return KeySource(e.Source) + ":" + e.ID }
+
+// KeySource writes a source for use in a key: '%' as "%25" and ':' as
+// "%3A", everything else as it is.
+func KeySource(source string) string {
+	if !strings.ContainsAny(source, ":%") {
+		return source
+	}
+	var b strings.Builder
+	b.Grow(len(source) + 8)
+	for i := 0; i < len(source); i++ {
+		switch c := source[i]; c {
+		case '%':
+			b.WriteString("%25")
+		case ':':
+			b.WriteString("%3A")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

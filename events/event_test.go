@@ -133,3 +133,43 @@ func TestRecordKey(t *testing.T) {
 		t.Errorf("RecordKey = %q, want %q", got, want)
 	}
 }
+
+func TestRecordKeyEscapesTheSeparator(t *testing.T) {
+	key := func(source, id string) string {
+		return (&events.Event{Source: source, Data: events.Data{ExternalID: id}}).RecordKey()
+	}
+	tests := []struct{ source, id, want string }{
+		{"salesforce/org/00D000000000062EAA", "0065e00000GoAl1AAA", "salesforce/org/00D000000000062EAA:0065e00000GoAl1AAA"},
+		{"a/x:y", "z", "a/x%3Ay:z"},
+		{"a/x", "y:z", "a/x:y:z"},
+		{"a/100%", "1", "a/100%25:1"},
+		{"a/100%3A", "1", "a/100%253A:1"},
+	}
+	for _, tt := range tests {
+		if got := key(tt.source, tt.id); got != tt.want {
+			t.Errorf("RecordKey(%q, %q) = %q, want %q", tt.source, tt.id, got, tt.want)
+		}
+	}
+	ev := events.Event{Source: "a/x:y", ID: "z"}
+	if got := ev.Identity(); got != "a/x%3Ay:z" {
+		t.Errorf("Identity = %q", got)
+	}
+}
+
+// Distinct (source, id) pairs never share a record key or an identity.
+func FuzzRecordKeyInjective(f *testing.F) {
+	f.Add("a/x:y", "z", "a/x", "y:z")
+	f.Add("a/%3A", "1", "a/:", "1")
+	f.Add("hubspot/portal/62515", "901", "hubspot/portal/62515:", "901")
+	f.Fuzz(func(t *testing.T, s1, id1, s2, id2 string) {
+		a := events.Event{Source: s1, ID: id1, Data: events.Data{ExternalID: id1}}
+		b := events.Event{Source: s2, ID: id2, Data: events.Data{ExternalID: id2}}
+		same := s1 == s2 && id1 == id2
+		if (a.RecordKey() == b.RecordKey()) != same {
+			t.Fatalf("(%q, %q) and (%q, %q): record keys %q and %q", s1, id1, s2, id2, a.RecordKey(), b.RecordKey())
+		}
+		if (a.Identity() == b.Identity()) != same {
+			t.Fatalf("(%q, %q) and (%q, %q): identities %q and %q", s1, id1, s2, id2, a.Identity(), b.Identity())
+		}
+	})
+}

@@ -14,10 +14,17 @@ import (
 
 // stateKey is the state-table record of the Gainsight object an event is
 // about: the record key for goals, prefixed by the entity for templates
-// and metrics (one CRM record may feed a goal and a template).
+// and metrics (one CRM record may feed a goal and a template). A goal
+// whose source is itself an entity name ("metric", say: a record key
+// "metric:x:y") is prefixed with "goal:" so that it cannot share a key
+// with a metric; record keys are unambiguous, so every key is.
 func stateKey(ev *goalevents.Event) string {
 	if e := ev.Type.Entity(); e != "goal" {
 		return e + ":" + ev.RecordKey()
+	}
+	switch goalevents.KeySource(ev.Source) {
+	case "goal", "goaltemplate", "metric":
+		return "goal:" + ev.RecordKey()
 	}
 	return ev.RecordKey()
 }

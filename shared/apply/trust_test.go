@@ -47,3 +47,23 @@ func TestFutureEventIsDeadLettered(t *testing.T) {
 		t.Errorf("an event 4 minutes ahead (skew 5m) was not applied: %q", g.Name)
 	}
 }
+
+// Claims are keyed by source and id: an event of another source that
+// carries a HubSpot event's id does not make the genuine one a duplicate.
+func TestClaimsAreKeyedBySourceAndID(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	squatter := goalEvent("hubspot:62515:deal:901:1764237600000", "901", 0, fullGoal("squatter"))
+	squatter.Source = "acme/crm"
+	if failed := e.handle(ctx, e.batch(squatter)); len(failed) != 0 {
+		t.Fatalf("failed = %v; logs:\n%s", failed, e.logs)
+	}
+	genuine := goalEvent("hubspot:62515:deal:901:1764237600000", "901", 0, fullGoal("genuine"))
+	if failed := e.handle(ctx, e.batch(genuine)); len(failed) != 0 {
+		t.Fatalf("failed = %v; logs:\n%s", failed, e.logs)
+	}
+	g, ok := e.sim.GoalByExternalID(key901)
+	if !ok || g.Name != "genuine" {
+		t.Errorf("HubSpot's goal = %+v, %v: its event was taken for a duplicate of another source's", g, ok)
+	}
+}

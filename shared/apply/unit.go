@@ -21,7 +21,7 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	lease := s.lease(ctx)
 	var live []*message
 	for i, m := range unit {
-		c, err := s.Store.Begin(ctx, m.ev.ID, lease)
+		c, err := s.Store.Begin(ctx, m.ev.Identity(), lease)
 		if err != nil {
 			m.outcome, m.err = classify(err), err
 			if m.outcome == retry {
