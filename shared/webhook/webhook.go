@@ -23,7 +23,6 @@ type Request struct {
 	// PUBLIC_BASE_URL plus Path and RawQuery) when known; signature schemes
 	// that sign the URL use it instead of the internal one.
 	PublicURL string
-
 }
 
 // Get returns the header named name, case-insensitively.

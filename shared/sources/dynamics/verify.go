@@ -38,7 +38,6 @@ type Secret struct {
 // to use and safe for concurrent use.
 type Adapter struct{}
 
-
 // Verify checks the static secret of r. It returns nil, an error wrapping
 // webhook.ErrUnauthenticated, or ErrSecret. now is unused: Dataverse sends
 // no timestamp.

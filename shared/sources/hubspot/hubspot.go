@@ -21,7 +21,6 @@ type Adapter struct {
 	Tolerance time.Duration
 }
 
-
 // ErrSecret is returned by Verify when the configured secret is not usable
 // (not JSON, or no clientSecret). It is a configuration problem, not the
 // caller's fault, so it wraps none of the webhook sentinels.

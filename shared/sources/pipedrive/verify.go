@@ -29,7 +29,6 @@ type Secret struct {
 // for concurrent use.
 type Adapter struct{}
 
-
 // Verify checks the HTTP Basic credentials of r. It returns nil, an error
 // wrapping webhook.ErrUnauthenticated, or ErrSecret. now is unused:
 // Pipedrive sends no timestamp to check.

@@ -55,7 +55,6 @@ type Adapter struct {
 	Tolerance time.Duration
 }
 
-
 // Verify checks the Standard Webhooks signature of r with the keys in
 // secret. It returns nil, an error wrapping webhook.ErrUnauthenticated
 // (missing or malformed headers, no matching v1 signature) or
