@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -164,4 +165,21 @@ type Response struct {
 	Status      int
 	ContentType string
 	Body        []byte
+}
+
+// Claims reports whether eventSource lies in s's territory: it starts with
+// s's namespace, or its first segment is s's name ("hubspot/anything").
+// A source without a namespace claims nothing.
+func (s *Source) Claims(eventSource string) bool {
+	if s.Namespace == "" {
+		return false
+	}
+	first, _, _ := strings.Cut(eventSource, "/")
+	return strings.HasPrefix(eventSource, s.Namespace) || first == s.Name
+}
+
+// Within reports whether eventSource is one of s's own event sources:
+// its namespace followed by an account.
+func (s *Source) Within(eventSource string) bool {
+	return s.Namespace != "" && len(eventSource) > len(s.Namespace) && strings.HasPrefix(eventSource, s.Namespace)
 }
