@@ -45,6 +45,7 @@ func main() {
 		Publisher:     queue.NewPublisher(sqs.NewFromConfig(awsCfg), cfg.QueueURL),
 		PublicBaseURL: cfg.PublicBaseURL,
 		MaxBody:       cfg.MaxBody,
+		MaxFutureSkew: cfg.MaxFutureSkew,
 		Log:           log,
 	}
 	lambda.Start(svc.Handle)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goalrelay/goalrelay/shared/mapping"
 )
@@ -16,6 +17,9 @@ type Config struct {
 	PublicBaseURL    string // PUBLIC_BASE_URL, optional
 	MappingFile      string // MAPPING_FILE, optional (empty: the shipped defaults)
 	MaxBody          int    // MAX_BODY_BYTES, optional (default DefaultMaxBody)
+	// MaxFutureSkew is MAX_FUTURE_SKEW, optional (default
+	// DefaultMaxFutureSkew): how far ahead of now an event's time may lie.
+	MaxFutureSkew time.Duration
 }
 
 // ErrConfig is wrapped by every error ConfigFromEnv returns.
@@ -30,6 +34,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		PublicBaseURL:    strings.TrimSpace(getenv("PUBLIC_BASE_URL")),
 		MappingFile:      strings.TrimSpace(getenv("MAPPING_FILE")),
 		MaxBody:          DefaultMaxBody,
+		MaxFutureSkew:    DefaultMaxFutureSkew,
 	}
 	var errs []error
 	if c.QueueURL == "" {
@@ -47,6 +52,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%w: MAX_BODY_BYTES %q is not a positive number of bytes", ErrConfig, s))
 		} else {
 			c.MaxBody = n
+		}
+	}
+	if s := strings.TrimSpace(getenv("MAX_FUTURE_SKEW")); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 || d > 24*time.Hour {
+			errs = append(errs, fmt.Errorf("%w: MAX_FUTURE_SKEW %q is not a positive duration of at most 24h (e.g. 5m)", ErrConfig, s))
+		} else {
+			c.MaxFutureSkew = d
 		}
 	}
 	return c, errors.Join(errs...)

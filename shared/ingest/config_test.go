@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goalrelay/goalrelay/shared/ingest"
 	"github.com/goalrelay/goalrelay/shared/mapping"
@@ -39,6 +40,10 @@ func TestConfigFromEnv(t *testing.T) {
 		{"bad max body", with("MAX_BODY_BYTES", "1MB"), []string{"MAX_BODY_BYTES"}, 0},
 		{"negative max body", with("MAX_BODY_BYTES", "-1"), []string{"MAX_BODY_BYTES"}, 0},
 		{"base url without scheme", with("PUBLIC_BASE_URL", "hooks.example.com"), []string{"PUBLIC_BASE_URL"}, 0},
+		{"future skew", with("MAX_FUTURE_SKEW", "2m"), nil, ingest.DefaultMaxBody},
+		{"bad future skew", with("MAX_FUTURE_SKEW", "5"), []string{"MAX_FUTURE_SKEW"}, 0},
+		{"negative future skew", with("MAX_FUTURE_SKEW", "-5m"), []string{"MAX_FUTURE_SKEW"}, 0},
+		{"future skew over a day", with("MAX_FUTURE_SKEW", "48h"), []string{"MAX_FUTURE_SKEW"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,6 +54,13 @@ func TestConfigFromEnv(t *testing.T) {
 				}
 				if c.MaxBody != tt.wantMax || c.QueueURL != full["QUEUE_URL"] || c.WebhookSecretsID != full["WEBHOOK_SECRETS_ID"] {
 					t.Errorf("config = %+v", c)
+				}
+				wantSkew := ingest.DefaultMaxFutureSkew
+				if v := tt.env["MAX_FUTURE_SKEW"]; v != "" {
+					wantSkew, _ = time.ParseDuration(v)
+				}
+				if c.MaxFutureSkew != wantSkew {
+					t.Errorf("MaxFutureSkew = %v, want %v", c.MaxFutureSkew, wantSkew)
 				}
 				return
 			}

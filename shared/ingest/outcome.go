@@ -26,6 +26,7 @@ var outcomes = []struct {
 }{
 	{webhook.ErrUnauthenticated, http.StatusUnauthorized},
 	{webhook.ErrTimestamp, http.StatusUnauthorized},
+	{webhook.ErrForbidden, http.StatusForbidden},
 	{ErrUnknownSource, http.StatusNotFound},
 	{ErrSourceDisabled, http.StatusNotFound},
 	{ErrMethod, http.StatusMethodNotAllowed},
@@ -33,6 +34,8 @@ var outcomes = []struct {
 	{queue.ErrTooLarge, http.StatusRequestEntityTooLarge},
 	{webhook.ErrMalformed, http.StatusBadRequest},
 	{webhook.ErrUnmappable, http.StatusBadRequest},
+	{ErrFutureTime, http.StatusBadRequest},
+	{ErrNamespace, http.StatusBadRequest},
 	{ErrSecrets, http.StatusServiceUnavailable},
 	{ErrQueue, http.StatusServiceUnavailable},
 }
@@ -60,6 +63,8 @@ func reason(err error, code int) string {
 			return "timestamp outside tolerance"
 		}
 		return "authentication failed"
+	case code == http.StatusForbidden:
+		return "source address not allowed"
 	case code >= 500:
 		return "temporarily unavailable; retry"
 	default:

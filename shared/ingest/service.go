@@ -51,8 +51,13 @@ type Service struct {
 	PublicBaseURL string
 	// MaxBody is the body limit in bytes; 0 means DefaultMaxBody.
 	MaxBody int
-	Now     func() time.Time
-	Log     *slog.Logger
+	// MaxFutureSkew is how far ahead of now an event's CRM time may lie;
+	// 0 means DefaultMaxFutureSkew.
+	MaxFutureSkew time.Duration
+	Now           func() time.Time
+	Log           *slog.Logger
+
+	policies policies
 }
 
 // result is what one request came to, for the answer and the log line.
@@ -110,12 +115,22 @@ func (s *Service) process(ctx context.Context, req *events.APIGatewayV2HTTPReque
 		}
 		return res
 	}
+	pol, err := s.policies.get(res.source, secret)
+	if err != nil {
+		res.err = fmt.Errorf("%w: %q: %w", ErrSecrets, res.source, err)
+		return res
+	}
+	if !pol.AllowsAddr(req.RequestContext.HTTP.SourceIP) {
+		res.err = fmt.Errorf("%w: the %s secret's allowedSourceIps does not list it", webhook.ErrForbidden, res.source)
+		return res
+	}
 	r, err := s.request(req)
 	if err != nil {
 		res.err = err
 		return res
 	}
-	changes, err := src.Open(r, secret, s.now())
+	now := s.now()
+	changes, err := src.Open(r, secret, now)
 	if err != nil {
 		res.err = err
 		return res
@@ -139,6 +154,10 @@ func (s *Service) process(ctx context.Context, req *events.APIGatewayV2HTTPReque
 			res.err = fmt.Errorf("%w: %v", webhook.ErrUnmappable, err)
 			return res
 		}
+	}
+	if err := s.checkEvents(src, pol, evs, now); err != nil {
+		res.err = err
+		return res
 	}
 	if len(evs) == 0 {
 		return res
