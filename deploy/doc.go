@@ -5,7 +5,9 @@
 // invariants the design depends on: queue visibility versus the apply
 // function's timeout, partial batch responses, bounded concurrency, the
 // redrive policy, build targets, least-privilege policies, the public
-// environment variable names, the webhook route and the state table's TTL.
+// environment variable names, the webhook route, the state table's TTL, and
+// a refusal alarm (401 and 403 within the hour) for every source of
+// shared/sources.
 // cfnlint_test.go runs Python cfn-lint on the same template.
 // architecture_test.go checks the import rules between the module's
 // packages (stated in their doc.go files) on the graph `go list -deps`

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/goalrelay/goalrelay/shared/sources"
 )
 
 // templatePath is the SAM template, relative to this package.
@@ -333,6 +335,7 @@ func check(t *template) []string {
 	checkRoute(t, report)
 	checkStateTable(t, report)
 	checkMonitoring(t, report)
+	checkRefusalAlarms(t, report)
 	return problems
 }
 
@@ -793,6 +796,157 @@ func checkMonitoring(t *template, report reporter) {
 	}
 }
 
+// refusalOutcomes are the Outcome values (shared/ingest metrics.go) that
+// every source's refusal alarm must count: a secret that no longer matches
+// (401) and a sender outside the IP allowlist (403).
+var refusalOutcomes = []string{"401", "403"}
+
+// alarmedMetric is one metric an alarm's returned value is computed from.
+type alarmedMetric struct {
+	namespace, name string
+	dims            map[string]any // dimension name -> value as in the template
+	period          any
+}
+
+// alarmedMetrics returns the metrics an alarm's returned value depends on:
+// its MetricName, or the MetricStats that the returned expression names
+// (or that are returned themselves).
+func alarmedMetrics(p map[string]any) []alarmedMetric {
+	dims := func(v any) map[string]any {
+		out := map[string]any{}
+		ds, _ := v.([]any)
+		for _, d := range ds {
+			if n, ok := get(d, "Name").(string); ok {
+				out[n] = get(d, "Value")
+			}
+		}
+		return out
+	}
+	if name, ok := p["MetricName"].(string); ok {
+		ns, _ := p["Namespace"].(string)
+		return []alarmedMetric{{ns, name, dims(p["Dimensions"]), p["Period"]}}
+	}
+	queries, _ := p["Metrics"].([]any)
+	var returned []string
+	for _, q := range queries {
+		if e, ok := get(q, "Expression").(string); ok && isTrue(get(q, "ReturnData")) {
+			returned = append(returned, e)
+		}
+	}
+	var out []alarmedMetric
+	for _, q := range queries {
+		id, _ := get(q, "Id").(string)
+		ms := get(q, "MetricStat")
+		if ms == nil || id == "" {
+			continue
+		}
+		used := isTrue(get(q, "ReturnData"))
+		for _, e := range returned {
+			if regexp.MustCompile(`\b` + regexp.QuoteMeta(id) + `\b`).MatchString(e) {
+				used = true
+			}
+		}
+		if !used {
+			continue
+		}
+		ns, _ := get(ms, "Metric", "Namespace").(string)
+		name, _ := get(ms, "Metric", "MetricName").(string)
+		out = append(out, alarmedMetric{ns, name, dims(get(ms, "Metric", "Dimensions")), get(ms, "Period")})
+	}
+	return out
+}
+
+// refersTo reports whether v holds a Ref or GetAtt of the logical id.
+func refersTo(v any, id string) bool {
+	if target, ok := refTarget(v); ok && target == id {
+		return true
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for _, e := range x {
+			if refersTo(e, id) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if refersTo(e, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkRefusalAlarms: for every source of shared/sources and every outcome
+// of refusalOutcomes, an alarm counts the ingest function's Webhooks metric
+// (namespace goalrelay) with that Source and Outcome over at most an hour,
+// with a threshold, missing data not breaching, and the alarm topic as
+// action; and the dashboard shows the Webhooks metric.
+func checkRefusalAlarms(t *template, report reporter) {
+	covered := map[string]bool{} // "source outcome"
+	for _, id := range t.ids("AWS::CloudWatch::Alarm") {
+		p := props(t.resource(id))
+		var counts []string
+		for _, m := range alarmedMetrics(p) {
+			if m.namespace != "goalrelay" || m.name != "Webhooks" {
+				continue
+			}
+			if fn, ok := refTarget(m.dims["Function"]); !ok || fn != "IngestFunction" {
+				report("%s: Webhooks dimension Function %v, want !Ref IngestFunction", id, m.dims["Function"])
+				continue
+			}
+			src, _ := m.dims["Source"].(string)
+			outcome, _ := m.dims["Outcome"].(string)
+			if period, ok := t.number(m.period); !ok || period > 3600 {
+				report("%s: Webhooks %s/%s over a period of %v s, want at most 3600 (seen the same hour)", id, src, outcome, m.period)
+				continue
+			}
+			counts = append(counts, src+" "+outcome)
+		}
+		if len(counts) == 0 {
+			continue
+		}
+		ok := true
+		if n, isNum := t.number(p["Threshold"]); !isNum || n < 1 {
+			report("%s: Threshold %v does not resolve to a number of at least 1", id, p["Threshold"])
+			ok = false
+		}
+		if op, _ := p["ComparisonOperator"].(string); !strings.HasPrefix(op, "GreaterThan") {
+			report("%s: ComparisonOperator %v, want GreaterThan...", id, p["ComparisonOperator"])
+			ok = false
+		}
+		if p["TreatMissingData"] != "notBreaching" {
+			report("%s: TreatMissingData %v, want notBreaching (no webhooks is no refusal)", id, p["TreatMissingData"])
+			ok = false
+		}
+		if !refersTo(p["AlarmActions"], "AlarmTopic") {
+			report("%s: AlarmActions %v do not notify AlarmTopic", id, p["AlarmActions"])
+			ok = false
+		}
+		if ok {
+			for _, c := range counts {
+				covered[c] = true
+			}
+		}
+	}
+	for _, src := range sources.Names() {
+		for _, o := range refusalOutcomes {
+			if !covered[src+" "+o] {
+				report("no refusal alarm for source %s outcome %s (goalrelay Webhooks, Function=IngestFunction, Source=%s, Outcome=%s)", src, o, src, o)
+			}
+		}
+	}
+	shown := false
+	for _, id := range t.ids("AWS::CloudWatch::Dashboard") {
+		body, _ := get(props(t.resource(id)), "DashboardBody", "Fn::Sub").(string)
+		shown = shown || strings.Contains(body, `MetricName=\"Webhooks\"`) || strings.Contains(body, `"goalrelay", "Webhooks"`)
+	}
+	if !shown {
+		report("no dashboard shows the ingest function's Webhooks metric")
+	}
+}
+
 // ---------------------------------------------------------------- tests
 
 func loadTemplate(t *testing.T) *template {
@@ -881,6 +1035,16 @@ func TestCheckerCatchesBrokenTemplates(t *testing.T) {
 	}
 	vars := func(doc map[string]any, id string) map[string]any {
 		return get(fn(doc, id), "Environment", "Variables").(map[string]any)
+	}
+	// refusals returns the returned expression query of a refusal alarm.
+	refusals := func(doc map[string]any, id string) map[string]any {
+		for _, q := range get(props(get(doc, "Resources", id).(map[string]any)), "Metrics").([]any) {
+			if get(q, "Id") == "refusals" {
+				return q.(map[string]any)
+			}
+		}
+		t.Fatalf("%s has no query refusals", id)
+		return nil
 	}
 	addStatement := func(doc map[string]any, st map[string]any) {
 		p := fn(doc, "ApplyFunction")
@@ -1021,6 +1185,48 @@ func TestCheckerCatchesBrokenTemplates(t *testing.T) {
 			b := get(props(get(d, "Resources", "Dashboard").(map[string]any)), "DashboardBody").(map[string]any)
 			b["Fn::Sub"] = strings.Replace(b["Fn::Sub"].(string), "]}}", "]}", 1)
 		}, "DashboardBody is not valid JSON"},
+		{"no refusal alarms", func(d map[string]any, _ *template) {
+			rs := get(d, "Resources").(map[string]any)
+			for id := range rs {
+				if strings.HasSuffix(id, "RefusalsAlarm") {
+					delete(rs, id)
+				}
+			}
+		}, "no refusal alarm for source hubspot outcome 401"},
+		{"one source's refusal alarm removed", func(d map[string]any, _ *template) {
+			delete(get(d, "Resources").(map[string]any), "PipedriveRefusalsAlarm")
+		}, "no refusal alarm for source pipedrive outcome 403"},
+		{"refusal alarm no longer counts 403", func(d map[string]any, _ *template) {
+			refusals(d, "GenericRefusalsAlarm")["Expression"] = "FILL(m400, 0) + FILL(m401, 0)"
+		}, "no refusal alarm for source generic outcome 403"},
+		{"refusal alarm on a misspelt source", func(d map[string]any, _ *template) {
+			for _, q := range get(props(get(d, "Resources", "HubspotRefusalsAlarm").(map[string]any)), "Metrics").([]any) {
+				dims, _ := get(q, "MetricStat", "Metric", "Dimensions").([]any)
+				for _, dim := range dims {
+					if dim := dim.(map[string]any); dim["Name"] == "Source" {
+						dim["Value"] = "HubSpot"
+					}
+				}
+			}
+		}, "no refusal alarm for source hubspot outcome 401"},
+		{"refusal alarm over a day", func(d map[string]any, _ *template) {
+			q := get(props(get(d, "Resources", "SalesforceRefusalsAlarm").(map[string]any)), "Metrics").([]any)[1]
+			get(q, "MetricStat").(map[string]any)["Period"] = 86400
+		}, "SalesforceRefusalsAlarm: Webhooks salesforce/401 over a period of 86400 s"},
+		{"refusal alarm treats missing data as breaching", func(d map[string]any, _ *template) {
+			props(get(d, "Resources", "DynamicsRefusalsAlarm").(map[string]any))["TreatMissingData"] = "breaching"
+		}, "DynamicsRefusalsAlarm: TreatMissingData breaching"},
+		{"refusal alarm notifies nobody", func(d map[string]any, _ *template) {
+			delete(props(get(d, "Resources", "HubspotRefusalsAlarm").(map[string]any)), "AlarmActions")
+		}, "HubspotRefusalsAlarm: AlarmActions <nil> do not notify AlarmTopic"},
+		{"refusal alarm watches the apply function", func(d map[string]any, _ *template) {
+			q := get(props(get(d, "Resources", "HubspotRefusalsAlarm").(map[string]any)), "Metrics").([]any)[0]
+			get(q, "MetricStat", "Metric", "Dimensions").([]any)[0].(map[string]any)["Value"] = map[string]any{"Ref": "ApplyFunction"}
+		}, "HubspotRefusalsAlarm: Webhooks dimension Function map[Ref:ApplyFunction]"},
+		{"dashboard without webhooks", func(d map[string]any, _ *template) {
+			b := get(props(get(d, "Resources", "Dashboard").(map[string]any)), "DashboardBody").(map[string]any)
+			b["Fn::Sub"] = strings.ReplaceAll(b["Fn::Sub"].(string), `MetricName=\"Webhooks\"`, `MetricName=\"Other\"`)
+		}, "no dashboard shows the ingest function's Webhooks metric"},
 		{"x86 architecture", func(d map[string]any, _ *template) {
 			fn(d, "IngestFunction")["Architectures"] = []any{"x86_64"}
 		}, "IngestFunction: Architectures is [arm64 x86_64], want [arm64]"},

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/goalrelay/goalrelay/shared/awsenv"
+	"github.com/goalrelay/goalrelay/shared/emf"
 	"github.com/goalrelay/goalrelay/shared/ingest"
 	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/secrets"
@@ -47,6 +48,8 @@ func main() {
 		MaxBody:       cfg.MaxBody,
 		MaxFutureSkew: cfg.MaxFutureSkew,
 		Log:           log,
+		// One EMF line per request on stdout, as the apply function writes its own.
+		Metrics: emf.New(os.Stdout, os.Getenv("AWS_LAMBDA_FUNCTION_NAME")),
 	}
 	lambda.Start(svc.Handle)
 }

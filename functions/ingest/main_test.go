@@ -7,15 +7,18 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/goalrelay/goalrelay/shared/devtools/rie"
 	"github.com/goalrelay/goalrelay/shared/ingest/ingesttest"
+	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
 	"github.com/goalrelay/goalrelay/testevents"
 )
@@ -134,7 +137,21 @@ func TestBootstrapAnswersEveryTestevent(t *testing.T) {
 			t.Errorf("the function's output contains %q", secret)
 		}
 	}
+	// One log line and one metric line (EMF, on stdout) per request; the
+	// metric lines name the same sources and outcomes as the requests.
 	lines := 0
+	wantMetrics, gotMetrics := map[string]int{}, map[string]int{}
+	for _, f := range set.Ingest() {
+		o := "accepted"
+		if f.Status >= 300 {
+			o = strconv.Itoa(f.Status)
+		}
+		src := f.Source
+		if _, ok := sources.Lookup(src); !ok {
+			src = "unknown" // never the path segment a caller chose
+		}
+		wantMetrics[src+" "+o]++
+	}
 	for _, line := range strings.Split(logs, "\n") {
 		if !strings.HasPrefix(line, "{") {
 			continue // the emulator's own lines
@@ -142,9 +159,20 @@ func TestBootstrapAnswersEveryTestevent(t *testing.T) {
 		var rec struct {
 			Message, RequestID string
 			Status             int
+			AWS                json.RawMessage `json:"_aws"`
+			Function           string
+			Source, Outcome    string
+			Webhooks           float64
 		}
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Errorf("log line is not JSON: %v: %s", err, line)
+		}
+		if rec.AWS != nil {
+			if rec.Function == "" || rec.Webhooks != 1 {
+				t.Errorf("metric line without Function or Webhooks 1: %s", line)
+			}
+			gotMetrics[rec.Source+" "+rec.Outcome]++
+			continue
 		}
 		if rec.RequestID == "" || rec.Status == 0 {
 			t.Errorf("log line without requestId or status: %s", line)
@@ -153,6 +181,9 @@ func TestBootstrapAnswersEveryTestevent(t *testing.T) {
 	}
 	if lines != len(set.Ingest()) {
 		t.Errorf("%d JSON log lines for %d requests:\n%s", lines, len(set.Ingest()), logs)
+	}
+	if d := cmp.Diff(wantMetrics, gotMetrics); d != "" {
+		t.Errorf("metric lines by source and outcome (-want +got):\n%s", d)
 	}
 }
 

@@ -23,13 +23,29 @@ const (
 	QuotaWaitMs    = "QuotaWaitMs"
 )
 
+// Metric names the ingest function emits, one line per request with the
+// dimensions Source and Outcome (see shared/ingest); the template's refusal
+// alarms and dashboard use the same names.
+const (
+	Webhooks     = "Webhooks"
+	EventsQueued = "EventsQueued"
+)
+
 // units for the metrics above; anything else is a Count.
 var units = map[string]string{QuotaWaitMs: "Milliseconds"}
+
+// Dimension is a CloudWatch dimension a Recorder adds to Function.
+// Its value becomes part of the metric's identity: it must come from a small
+// fixed set (never from a request), or every new value is a new metric.
+type Dimension struct {
+	Name, Value string
+}
 
 // Recorder accumulates metric values. It is safe for concurrent use.
 type Recorder struct {
 	mu       sync.Mutex
 	function string
+	dims     []Dimension
 	values   map[string]float64
 	out      io.Writer
 	now      func() time.Time
@@ -38,6 +54,23 @@ type Recorder struct {
 // New returns a Recorder that writes to out with dimension Function=function.
 func New(out io.Writer, function string) *Recorder {
 	return &Recorder{function: function, values: map[string]float64{}, out: out, now: time.Now}
+}
+
+// With returns a new Recorder with counters of its own that writes to the
+// same output with the dimensions of r followed by dims, all in one
+// dimension set. Names must differ from Function, from each other and from
+// the metric names. With on a nil Recorder returns nil.
+func (r *Recorder) With(dims ...Dimension) *Recorder {
+	if r == nil {
+		return nil
+	}
+	return &Recorder{
+		function: r.function,
+		dims:     append(append([]Dimension(nil), r.dims...), dims...),
+		values:   map[string]float64{},
+		out:      r.out,
+		now:      r.now,
+	}
 }
 
 // Add adds v to the metric name.
@@ -87,6 +120,11 @@ func (r *Recorder) Flush() error {
 	}
 	ms := make([]metric, 0, len(names))
 	line := map[string]any{"Function": r.function}
+	dimNames := []string{"Function"}
+	for _, d := range r.dims {
+		line[d.Name] = d.Value
+		dimNames = append(dimNames, d.Name)
+	}
 	for _, n := range names {
 		u := units[n]
 		if u == "" {
@@ -99,7 +137,7 @@ func (r *Recorder) Flush() error {
 		"Timestamp": r.now().UnixMilli(),
 		"CloudWatchMetrics": []any{map[string]any{
 			"Namespace":  Namespace,
-			"Dimensions": [][]string{{"Function"}},
+			"Dimensions": [][]string{dimNames},
 			"Metrics":    ms,
 		}},
 	}

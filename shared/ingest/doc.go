@@ -17,6 +17,12 @@
 // queued event (event_id, event_type, source); never a secret, a signature
 // or a body.
 //
+// Given a Metrics recorder it also writes one CloudWatch Embedded Metric
+// Format line per request (metrics.go): Webhooks 1 and EventsQueued, with
+// the dimensions Source (a known source's name, else "unknown") and Outcome
+// ("accepted" or the refusal's status, "401"), which the template's refusal
+// alarms watch.
+//
 // ConfigFromEnv reads the function's environment (QUEUE_URL,
 // WEBHOOK_SECRETS_ID, PUBLIC_BASE_URL, MAPPING_FILE, MAX_BODY_BYTES);
 // functions/ingest hands it the list of package sources, so that it only

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	goalevents "github.com/goalrelay/goalrelay/events"
+	"github.com/goalrelay/goalrelay/shared/emf"
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 
@@ -56,6 +57,8 @@ type Service struct {
 	MaxFutureSkew time.Duration
 	Now           func() time.Time
 	Log           *slog.Logger
+	// Metrics receives one EMF line per request (metrics.go); nil records nothing.
+	Metrics *emf.Recorder
 
 	policies policies
 }
@@ -73,6 +76,7 @@ func (s *Service) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	start := time.Now()
 	res := s.process(ctx, &req)
 	code := status(res.err)
+	s.record(res, code)
 	resp := s.respond(res, code)
 
 	log := s.logger()
