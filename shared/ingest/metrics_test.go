@@ -19,8 +19,7 @@ import (
 
 // TestMetricsPerOutcome drives Handle through each outcome and decodes the
 // one EMF line it writes: Webhooks 1 with Function, Source and Outcome, and
-// EventsQueued only when events were queued. (403 comes from the IP
-// allowlist; its name is checked in TestOutcomeNames.)
+// EventsQueued only when events were queued.
 func TestMetricsPerOutcome(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -36,6 +35,7 @@ func TestMetricsPerOutcome(t *testing.T) {
 		{"unmappable", request("fake", "a unmappable", nil), nil, "fake", "400", 0},
 		{"wrong key", request("fake", "a", map[string]string{"x-key": "nope"}), nil, "fake", "401", 0},
 		{"stale", request("fake", "a", map[string]string{"x-ts": "old"}), nil, "fake", "401", 0},
+		{"address not allowed", request("walled", "a", nil), nil, "walled", "403", 0},
 		{"disabled source", request("off", "a", nil), nil, "off", "404", 0},
 		{"unknown source", request("zoho", "a", nil), nil, "unknown", "404", 0},
 		{"attacker-chosen source", request("zoho<script>", "a", nil), nil, "unknown", "404", 0},
@@ -52,8 +52,8 @@ func TestMetricsPerOutcome(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
 			svc := &ingest.Service{
-				Sources: []*webhook.Source{fakeSource("fake"), fakeSource("off"), fakeSource("broken")},
-				Secrets: fakeSecrets{"fake": json.RawMessage(`{"key":"k1"}`)},
+				Sources: []*webhook.Source{fakeSource("fake"), fakeSource("off"), fakeSource("broken"), fakeSource("walled")},
+				Secrets: fakeSecrets{"fake": json.RawMessage(`{"key":"k1"}`), "walled": json.RawMessage(`{"key":"k1","allowedSourceIps":["198.51.100.0/24"]}`)},
 				Mapper:  fakeMapper{}, Publisher: &fakePublisher{err: tt.publishErr}, MaxBody: 1000,
 				Log:     slog.New(slog.NewJSONHandler(io.Discard, nil)),
 				Metrics: emf.New(&out, "goalrelay-ingest"),
