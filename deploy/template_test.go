@@ -26,10 +26,10 @@ const templatePath = "../template.yaml"
 // table): the variables each function must be given. The optional ones
 // (MAPPING_FILE, PUBLIC_BASE_URL, ...) are not required.
 var envByFunction = map[string][]string{
-	"IngestFunction": {"QUEUE_URL", "WEBHOOK_SECRETS_ID"},
+	"IngestFunction": {"QUEUE_URL", "WEBHOOK_SECRETS_ID", "MAX_FUTURE_SKEW"},
 	"ApplyFunction": {
 		"GAINSIGHT_BASE_URL", "GAINSIGHT_ACCESS_KEY_SECRET_ID", "DLQ_URL", "STATE_TABLE",
-		"GAINSIGHT_CALLS_PER_MINUTE", "GAINSIGHT_CALLS_PER_DAY",
+		"GAINSIGHT_CALLS_PER_MINUTE", "GAINSIGHT_CALLS_PER_DAY", "MAX_FUTURE_SKEW",
 	},
 }
 
