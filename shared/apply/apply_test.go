@@ -412,11 +412,12 @@ func TestBusyEventHoldsBackTheRestOfItsUnit(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
 	e.handle(ctx, e.batch(goalEvent("e0", "901", 0, fullGoal("start"))))
-	if _, err := e.svc.Store.Begin(ctx, "e1", time.Minute); err != nil {
+	e1 := goalEvent("e1", "901", 1, map[string]any{"Name": "one"})
+	if _, err := e.svc.Store.Begin(ctx, e1.Identity(), time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	before := e.sim.Stats().Calls
-	b := e.batch(goalEvent("e1", "901", 1, map[string]any{"Name": "one"}), goalEvent("e2", "901", 2, map[string]any{"DueDate": "2027-02-28"}))
+	b := e.batch(e1, goalEvent("e2", "901", 2, map[string]any{"DueDate": "2027-02-28"}))
 	if failed := e.handle(ctx, b); len(failed) != 2 {
 		t.Fatalf("failed = %v, want both messages", failed)
 	}

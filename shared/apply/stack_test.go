@@ -382,9 +382,10 @@ func (s *stack) dlqMessages() []sqstypes.Message {
 	return all
 }
 
-// eventStatus is the status of an event record in the state table ("" if
-// there is none).
-func (s *stack) eventStatus(id string) string {
+// eventStatus is the status of an event's record in the state table (""
+// if there is none); claims are keyed by the event's identity.
+func (s *stack) eventStatus(ev goalevents.Event) string {
+	id := ev.Identity()
 	s.t.Helper()
 	out, err := s.db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
 		Key: map[string]ddbtypes.AttributeValue{state.KeyAttribute: &ddbtypes.AttributeValueMemberS{Value: state.EventPrefix + id}}})
@@ -740,7 +741,7 @@ func (sc *scenario) verify(t *testing.T, s *stack, dlq []sqstypes.Message) {
 	for id := range sc.bad {
 		m, ok := inDLQ[id]
 		if !ok {
-			t.Errorf("refused event %s is not in the DLQ (status %q)", id, s.eventStatus(id))
+			t.Errorf("refused event %s is not in the DLQ (status %q)", id, s.eventStatus(sc.byID[id].ev))
 			continue
 		}
 		if c := attr(m, apply.AttrErrorCode); c != "INVALID_STATUS_NAME" {
@@ -759,7 +760,7 @@ func (sc *scenario) verify(t *testing.T, s *stack, dlq []sqstypes.Message) {
 			}
 			continue
 		}
-		if st := s.eventStatus(id); st != state.StatusComplete {
+		if st := s.eventStatus(p.ev); st != state.StatusComplete {
 			t.Errorf("event %s: neither in the DLQ nor complete (status %q)", id, st)
 		}
 		newest[p.record] = max(newest[p.record], p.version)
