@@ -66,7 +66,7 @@ func (e *OwnedFieldError) Error() string {
 	if len(names) > maxNamed {
 		names, more = names[:maxNamed], fmt.Sprintf(" and %d more", len(names)-maxNamed)
 	}
-	return fmt.Sprintf("%s: %s event sets data.fields.%s%s; goalrelay owns Gsid, the external-id field and %s and never takes them from an event",
+	return fmt.Sprintf("%s: %s event sets data.fields.%s%s; goalrelay owns Gsid, its external-id field and the system fields (%s) and never takes them from an event",
 		ErrOwnedField, e.Type, strings.Join(names, ", data.fields."), more, strings.Join(SystemFields, ", "))
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
@@ -33,6 +34,7 @@ var outcomes = []struct {
 	{queue.ErrTooLarge, http.StatusRequestEntityTooLarge},
 	{webhook.ErrMalformed, http.StatusBadRequest},
 	{webhook.ErrUnmappable, http.StatusBadRequest},
+	{goalevents.ErrOwnedField, http.StatusBadRequest},
 	{ErrSecrets, http.StatusServiceUnavailable},
 	{ErrQueue, http.StatusServiceUnavailable},
 }

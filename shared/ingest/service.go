@@ -140,6 +140,9 @@ func (s *Service) process(ctx context.Context, req *events.APIGatewayV2HTTPReque
 			return res
 		}
 	}
+	if res.err = checkOwned(evs); res.err != nil {
+		return res
+	}
 	if len(evs) == 0 {
 		return res
 	}
