@@ -2,7 +2,10 @@
 // and applies them to Gainsight exactly once, spending the tenant's quota
 // as little and as evenly as it can.
 //
-// For each batch it decodes the events, checks status and goal-type names
+// For each batch it decodes the events, dead-letters an event that sets a
+// relay-owned field (Gsid, Gainsight's system fields, the default or the
+// configured external-id field, in any letter case; error code
+// OWNED_FIELD, no Gainsight call; see owned.go), checks status and goal-type names
 // against a cached picklist (a bad name costs no quota), skips events it has
 // already applied (event records in the state table) and events older than
 // the goal's stored version, merges consecutive upserts of one goal into
