@@ -10,9 +10,9 @@
 // skips events it has already applied (event records in the state table)
 // and events older than the goal's stored version, merges consecutive
 // upserts of one goal into one call, takes a unit of the tenant-wide quota
-// before every Gainsight call, and classifies each outcome in one table (outcome.go): done → ack;
-// retryable → batch item failure, and with FIFO every later message of the
-// same group too; permanent → sent to the DLQ with the reason, then ack. It
-// stops early enough before the Lambda deadline and reports what it did not
-// attempt as failed.
+// before every Gainsight call, and classifies each outcome in one table
+// (outcome.go): done → ack; retryable → batch item failure, and with FIFO
+// every later message of the same group too; permanent → sent to the DLQ
+// with the reason, then ack. It stops early enough before the Lambda
+// deadline and reports what it did not attempt as failed.
 package apply
