@@ -8,5 +8,20 @@
 // it. The schema may grow optional members but never renames the ones that
 // exist.
 //
+// # Relay-owned fields
+//
+// Some Gainsight fields belong to goalrelay, and no event may set them in
+// data.fields: Gsid (goalrelay finds the record itself), the external-id
+// custom field (DefaultExternalIDField, or the apply function's
+// GAINSIGHT_EXTERNAL_ID_FIELD: goalrelay writes the record key there) and
+// Gainsight's system fields (SystemFields: CreatedDate, ModifiedDate,
+// CreatedById, ModifiedById), each in any letter case. IsOwnedField is the
+// one place that decides; Event.CheckOwnedFields applies it to an event
+// (every owned name for goal and goal template events, Gsid for metric
+// events) and returns an error wrapping ErrOwnedField. Ingest refuses such
+// an event (400), the mapping loader a mapping that targets such a field,
+// and apply sends one that reached the queue anyway to the DLQ
+// (OWNED_FIELD).
+//
 // This package imports nothing from AWS or Gainsight.
 package events

@@ -2,14 +2,17 @@
 // and applies them to Gainsight exactly once, spending the tenant's quota
 // as little and as evenly as it can.
 //
-// For each batch it decodes the events, checks status and goal-type names
-// against a cached picklist (a bad name costs no quota), skips events it has
-// already applied (event records in the state table) and events older than
-// the goal's stored version, merges consecutive upserts of one goal into
-// one call, takes a unit of the tenant-wide quota before every Gainsight
-// call, and classifies each outcome in one table (outcome.go): done → ack;
-// retryable → batch item failure, and with FIFO every later message of the
-// same group too; permanent → sent to the DLQ with the reason, then ack. It
-// stops early enough before the Lambda deadline and reports what it did not
-// attempt as failed.
+// For each batch it decodes the events, dead-letters an event that sets a
+// relay-owned field (Gsid, Gainsight's system fields, the default or the
+// configured external-id field, in any letter case; error code
+// OWNED_FIELD, no Gainsight call; see owned.go), checks status and
+// goal-type names against a cached picklist (a bad name costs no quota),
+// skips events it has already applied (event records in the state table)
+// and events older than the goal's stored version, merges consecutive
+// upserts of one goal into one call, takes a unit of the tenant-wide quota
+// before every Gainsight call, and classifies each outcome in one table
+// (outcome.go): done → ack; retryable → batch item failure, and with FIFO
+// every later message of the same group too; permanent → sent to the DLQ
+// with the reason, then ack. It stops early enough before the Lambda
+// deadline and reports what it did not attempt as failed.
 package apply

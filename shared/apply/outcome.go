@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/quota"
 	"github.com/goalrelay/goalrelay/shared/state"
@@ -78,6 +79,9 @@ func classify(err error) outcome {
 		return stale
 	case errors.As(err, &perm):
 		return permanent
+	case errors.Is(err, goalevents.ErrOwnedField):
+		// The event sets a field goalrelay owns (checkOwned): no call.
+		return permanent
 	case errors.Is(err, state.ErrBusy),
 		errors.Is(err, state.ErrLocked),
 		errors.Is(err, quota.ErrNoTime),
@@ -125,6 +129,8 @@ func reasonOf(err error) reason {
 	switch {
 	case errors.As(err, &perm):
 		return reason{Code: perm.Code, Message: perm.Message}
+	case errors.Is(err, goalevents.ErrOwnedField):
+		return reason{Code: CodeOwnedField, Message: err.Error()}
 	case errors.As(err, &api):
 		code := api.Code
 		if code == "" {

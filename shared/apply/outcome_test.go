@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
+	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/quota"
 	"github.com/goalrelay/goalrelay/shared/state"
@@ -40,6 +42,7 @@ func TestClassify(t *testing.T) {
 		{"400 without a code", &gainsight.APIError{Status: 400, Message: "Bad Request"}, retry},
 		{"401 after refresh", &gainsight.APIError{Status: 401}, retry},
 		{"own validation", permanentf("INVALID_STATUS_NAME", "status %q unknown", "Lost"), permanent},
+		{"relay-owned field", &goalevents.OwnedFieldError{Type: goalevents.GoalUpserted, Fields: []string{"GSID"}}, permanent},
 		{"dynamodb down", errors.New("dynamodb: throttled"), retry},
 	}
 	for _, tt := range tests {
@@ -58,6 +61,10 @@ func TestReasonOf(t *testing.T) {
 	}
 	r = reasonOf(permanentf("INVALID_EVENT", "not JSON"))
 	if r.Code != "INVALID_EVENT" || r.Message != "not JSON" {
+		t.Errorf("reason = %+v", r)
+	}
+	r = reasonOf(&goalevents.OwnedFieldError{Type: goalevents.GoalUpserted, Fields: []string{"ModifiedDate"}})
+	if r.Code != "OWNED_FIELD" || !strings.Contains(r.Message, "data.fields.ModifiedDate") {
 		t.Errorf("reason = %+v", r)
 	}
 }

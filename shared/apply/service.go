@@ -63,8 +63,9 @@ type DLQ interface {
 }
 
 // DefaultExternalIDField is the Gainsight custom field that holds
-// events.Event.RecordKey() on every goal and template goalrelay creates.
-const DefaultExternalIDField = "goalrelay_external_id__gc"
+// events.Event.RecordKey() on every goal and template goalrelay creates
+// (events.DefaultExternalIDField).
+const DefaultExternalIDField = goalevents.DefaultExternalIDField
 
 // DefaultMargin is the time kept in hand before the Lambda deadline: no
 // new unit of work starts with less than this left.
@@ -149,8 +150,9 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 	return resp, nil
 }
 
-// decode reads the event of a record. A body that is not a valid event is
-// a permanent failure.
+// decode reads the event of a record. A body that is not a valid event,
+// or an event that sets a relay-owned field (checkOwned), is a permanent
+// failure.
 func (s *Service) decode(r events.SQSMessage) *message {
 	m := &message{rec: r, group: r.Attributes["MessageGroupId"]}
 	var ev goalevents.Event
@@ -166,6 +168,9 @@ func (s *Service) decode(r events.SQSMessage) *message {
 			m.group = ev.RecordKey()
 		}
 		m.outcome = pending
+		if err := s.checkOwned(&ev); err != nil {
+			m.outcome, m.err = classify(err), err
+		}
 	}
 	if m.group == "" {
 		m.group = "message:" + r.MessageId

@@ -12,6 +12,13 @@
 // nothing to queue), 503 when the queue or the secret store fails so the CRM
 // retries. Nothing from a rejected request reaches the queue.
 //
+// An event that sets a relay-owned field in data.fields (Gsid, the default
+// external-id field goalrelay_external_id__gc, or a Gainsight system field
+// such as ModifiedDate, in any letter case; see events.IsOwnedField) is
+// refused with 400 whether a generic-source sender wrote it or the mapping
+// produced it (checkOwned in owned.go); the reason names the field, never
+// its value.
+//
 // It logs one JSON line per request (through the logger it is given) with
 // the request id, source, status and counts, and at debug level one line per
 // queued event (event_id, event_type, source); never a secret, a signature

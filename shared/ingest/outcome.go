@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
@@ -36,6 +37,7 @@ var outcomes = []struct {
 	{webhook.ErrUnmappable, http.StatusBadRequest},
 	{ErrFutureTime, http.StatusBadRequest},
 	{ErrNamespace, http.StatusBadRequest},
+	{goalevents.ErrOwnedField, http.StatusBadRequest},
 	{ErrSecrets, http.StatusServiceUnavailable},
 	{ErrQueue, http.StatusServiceUnavailable},
 }

@@ -159,6 +159,9 @@ func (s *Service) process(ctx context.Context, req *events.APIGatewayV2HTTPReque
 			return res
 		}
 	}
+	if res.err = checkOwned(evs); res.err != nil {
+		return res
+	}
 	if err := s.checkEvents(src, pol, evs, now); err != nil {
 		res.err = err
 		return res

@@ -266,6 +266,9 @@ func (p *parser) objects(n *yaml.Node, path string, sm *sourceMapping) {
 						p.errorf(tk, kpath, "empty target field name")
 						return
 					}
+					if p.owned(tk, join(kpath, target), target) {
+						return
+					}
 					if r := p.rule(rn, join(kpath, target), target); r != nil {
 						om.rules = append(om.rules, r)
 					}
@@ -275,6 +278,9 @@ func (p *parser) objects(n *yaml.Node, path string, sm *sourceMapping) {
 				p.pairs(vn, kpath, "constants", nil, func(target string, tk, cn *yaml.Node) {
 					if strings.TrimSpace(target) == "" {
 						p.errorf(tk, kpath, "empty target field name")
+						return
+					}
+					if p.owned(tk, join(kpath, target), target) {
 						return
 					}
 					if v, ok := p.literal(cn, join(kpath, target)); ok {
@@ -504,6 +510,9 @@ func (p *parser) onDelete(n *yaml.Node, path string) *deleteRule {
 		p.pairs(fn, fpath, "onDelete fields", nil, func(target string, tk, vn *yaml.Node) {
 			if strings.TrimSpace(target) == "" {
 				p.errorf(tk, fpath, "empty target field name")
+				return
+			}
+			if p.owned(tk, join(fpath, target), target) {
 				return
 			}
 			if v, ok := p.literal(vn, join(fpath, target)); ok {

@@ -41,6 +41,12 @@
 // A file may instead hold one source as "source: hubspot" with "objects:"
 // at the top level (as the shipped defaults do).
 //
+// Targets may not be relay-owned fields (events.IsOwnedField: Gsid, the
+// default external-id field goalrelay_external_id__gc and Gainsight's
+// system fields CreatedDate, ModifiedDate, CreatedById, ModifiedById, in
+// any letter case), in fields, constants or onDelete, whatever the type;
+// Load and Parse refuse them with the target's position.
+//
 // Expressions see {"source", "object", "recordId", "op", "occurredAt",
 // "fields": {...}}. Missing values are left out (updates are partial). A
 // change that is not a full record and touches no mapped field, a change

@@ -2,6 +2,7 @@ package mapping_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -269,5 +270,60 @@ objects:
 	// A cyclic alias is an error, not a hang.
 	if _, err := mapping.Parse("c.yaml", []byte("source: crm\nobjects:\n  a:\n    type: goal\n    constants: {X: &l [1, *l]}\n")); err == nil {
 		t.Error("cyclic alias: want an error")
+	}
+}
+
+// TestParseRefusesOwnedTargets: a mapping may not target a relay-owned
+// field (events.IsOwnedField), in fields, constants or onDelete, in any
+// letter case; the error is located at the target's key.
+func TestParseRefusesOwnedTargets(t *testing.T) {
+	const head = "source: hubspot\nobjects:\n  deal:\n    type: goal\n"
+	tests := []struct {
+		name      string
+		yaml      string
+		line, col int
+		path      string
+		target    string
+	}{
+		{"Gsid in fields", head + "    fields:\n      Name: fields.dealname\n      Gsid: fields.gainsight_gsid\n", 7, 7, "objects.deal.fields.Gsid", "Gsid"},
+		{"GSID as a rule", head + "    fields:\n      GSID: {expr: fields.gsid, format: string}\n", 6, 7, "objects.deal.fields.GSID", "GSID"},
+		{"the external-id field", head + "    fields: {goalrelay_external_id__gc: recordId}\n", 5, 14, "objects.deal.fields.goalrelay_external_id__gc", "goalrelay_external_id__gc"},
+		{"a system field as a constant", head + "    constants:\n      ModifiedDate: \"2026-01-01\"\n", 6, 7, "objects.deal.constants.ModifiedDate", "ModifiedDate"},
+		{"a system field on delete", head + "    onDelete:\n      fields: {createdbyid: x}\n", 6, 16, "objects.deal.onDelete.fields.createdbyid", "createdbyid"},
+		{"gsid of a metric", "source: crm\nobjects:\n  product:\n    type: metric\n    fields:\n      gsid: fields.id\n", 6, 7, "objects.product.fields.gsid", "gsid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := mapping.Parse("owned.yaml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatalf("Parse = %v, nil; want an error", m)
+			}
+			if !errors.Is(err, mapping.ErrInvalidConfig) {
+				t.Errorf("error %v does not wrap ErrInvalidConfig", err)
+			}
+			var ce *mapping.ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v holds no *ConfigError", err)
+			}
+			if ce.File != "owned.yaml" || ce.Line != tt.line || ce.Column != tt.col || ce.Path != tt.path {
+				t.Errorf("located at %s:%d:%d %s, want owned.yaml:%d:%d %s", ce.File, ce.Line, ce.Column, ce.Path, tt.line, tt.col, tt.path)
+			}
+			if !strings.Contains(ce.Problem, tt.target) || !strings.Contains(ce.Problem, "owns") {
+				t.Errorf("problem %q does not name %s as relay-owned", ce.Problem, tt.target)
+			}
+			if want := fmt.Sprintf("owned.yaml:%d:%d: %s: ", tt.line, tt.col, tt.path); !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error %q does not start with %q", err, want)
+			}
+		})
+	}
+}
+
+// TestParseAcceptsLookalikeTargets: only the owned names are refused, not
+// fields that resemble them.
+func TestParseAcceptsLookalikeTargets(t *testing.T) {
+	_, err := mapping.Parse("ok.yaml", []byte("source: hubspot\nobjects:\n  deal:\n    type: goal\n"+
+		"    fields: {crm_external_id__gc: recordId, GsidOfCompany: fields.x, LastModifiedDate__gc: fields.y}\n"))
+	if err != nil {
+		t.Errorf("Parse: %v", err)
 	}
 }
