@@ -160,15 +160,15 @@ func (s *Service) decode(r events.SQSMessage) *message {
 		m.outcome, m.err = permanent, permanentf("INVALID_EVENT", "body is not a goal-change event: %v", err)
 	} else if err := ev.Validate(); err != nil {
 		m.outcome, m.err = permanent, permanentf("INVALID_EVENT", "%v", err)
-	} else if err := s.checkTime(&ev); err != nil {
-		m.outcome, m.err = permanent, err
 	} else {
 		m.ev = &ev
 		if m.group == "" {
 			m.group = ev.RecordKey()
 		}
 		m.outcome = pending
-		if err := s.checkOwned(&ev); err != nil {
+		if err := s.checkTime(&ev); err != nil {
+			m.outcome, m.err = classify(err), err
+		} else if err := s.checkOwned(&ev); err != nil {
 			m.outcome, m.err = classify(err), err
 		}
 	}

@@ -30,6 +30,9 @@ func TestFutureEventIsDeadLettered(t *testing.T) {
 	if code := attr(dlq[0], "error_code"); code != "FUTURE_EVENT_TIME" {
 		t.Errorf("DLQ error_code = %q, want FUTURE_EVENT_TIME", code)
 	}
+	if id := attr(dlq[0], "event_id"); id != "forged" {
+		t.Errorf("DLQ event_id = %q, want forged", id)
+	}
 	if failed := e.handle(ctx, e.batch(goalEvent("e2", "901", 1, map[string]any{"Name": "genuine"}))); len(failed) != 0 {
 		t.Fatalf("failed = %v", failed)
 	}
