@@ -17,6 +17,14 @@
 // queued event (event_id, event_type, source); never a secret, a signature
 // or a body.
 //
+// A failure's text can quote the request (a parse or mapping error quotes
+// the value it refused), so it is bounded where it is used (bound.go): the
+// answer's reason is put on one line (control characters written as Go
+// escapes such as \n) and cut to 200 bytes at a character boundary, ending
+// with "…"; the reason or error of a log line likewise to 1 KiB. The
+// functions also wrap their log handler in package logbound, which bounds
+// every line whatever its attributes.
+//
 // ConfigFromEnv reads the function's environment (QUEUE_URL,
 // WEBHOOK_SECRETS_ID, PUBLIC_BASE_URL, MAPPING_FILE, MAX_BODY_BYTES);
 // functions/ingest hands it the list of package sources, so that it only
