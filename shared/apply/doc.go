@@ -12,4 +12,9 @@
 // same group too; permanent → sent to the DLQ with the reason, then ack. It
 // stops early enough before the Lambda deadline and reports what it did not
 // attempt as failed.
+//
+// Its log line per message cuts the error text to 1 KiB and the Gainsight
+// request id to 256 bytes (logbound.Cut); the DLQ attributes are cut to
+// 1 KiB. The Gainsight client has already redacted the access key from
+// every error and bounded the reply's text in it.
 package apply
