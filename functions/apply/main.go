@@ -19,13 +19,15 @@ import (
 	"github.com/goalrelay/goalrelay/shared/awsenv"
 	"github.com/goalrelay/goalrelay/shared/emf"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
+	"github.com/goalrelay/goalrelay/shared/logbound"
 	"github.com/goalrelay/goalrelay/shared/quota"
 	"github.com/goalrelay/goalrelay/shared/secrets"
 	"github.com/goalrelay/goalrelay/shared/state"
 )
 
 func main() {
-	log := lambdacontext.NewLogger()
+	// Every line is bounded (16 KiB), whatever a value quotes.
+	log := slog.New(logbound.New(lambdacontext.NewLogHandler()))
 	cfg, err := apply.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		fail(log, err)

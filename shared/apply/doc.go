@@ -2,7 +2,8 @@
 // and applies them to Gainsight exactly once, spending the tenant's quota
 // as little and as evenly as it can.
 //
-// For each batch it decodes the events, dead-letters an event that sets a
+// For each batch it decodes the events, dead-letters an event dated more
+// than MAX_FUTURE_SKEW ahead (FUTURE_EVENT_TIME) or one that sets a
 // relay-owned field (Gsid, Gainsight's system fields, the default or the
 // configured external-id field, in any letter case; error code
 // OWNED_FIELD, no Gainsight call; see owned.go), checks status and
@@ -15,4 +16,9 @@
 // every later message of the same group too; permanent → sent to the DLQ
 // with the reason, then ack. It stops early enough before the Lambda
 // deadline and reports what it did not attempt as failed.
+//
+// Its log line per message cuts the error text to 1 KiB and the Gainsight
+// request id to 256 bytes (logbound.Cut); the DLQ attributes are cut to
+// 1 KiB. The Gainsight client has already redacted the access key from
+// every error and bounded the reply's text in it.
 package apply

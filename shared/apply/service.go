@@ -14,6 +14,7 @@ import (
 	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/emf"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
+	"github.com/goalrelay/goalrelay/shared/logbound"
 	"github.com/goalrelay/goalrelay/shared/state"
 )
 
@@ -297,10 +298,10 @@ func (s *Service) record(ctx context.Context, m *message) {
 		attrs = append(attrs, slog.String("event_id", m.ev.ID), slog.String("event_type", string(m.ev.Type)), slog.String("source", m.ev.Source))
 	}
 	if m.err != nil {
-		attrs = append(attrs, slog.String("error", m.err.Error()))
+		attrs = append(attrs, slog.String("error", logbound.Cut(m.err.Error(), logbound.MaxError)))
 		var api *gainsight.APIError
 		if errors.As(m.err, &api) && api.RequestID != "" {
-			attrs = append(attrs, slog.String("gainsight_request_id", api.RequestID))
+			attrs = append(attrs, slog.String("gainsight_request_id", logbound.Cut(api.RequestID, logbound.MaxValue)))
 		}
 	}
 	switch m.outcome {

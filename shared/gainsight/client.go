@@ -184,30 +184,29 @@ func (c *Client) do(ctx context.Context, cl call) (string, error) {
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return "", &TransportError{Endpoint: endpoint, Err: err}
+		return "", redact(&TransportError{Endpoint: endpoint, Err: err}, key)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.max+1))
 	if err != nil {
-		return "", &TransportError{Endpoint: endpoint, Err: fmt.Errorf("reading reply: %w", err)}
+		return "", redact(&TransportError{Endpoint: endpoint, Err: fmt.Errorf("reading reply: %w", err)}, key)
 	}
 	if int64(len(data)) > c.max {
 		if resp.StatusCode == http.StatusTooManyRequests {
-			_, err := c.checkResponse(resp, nil, endpoint, false)
+			_, err := c.checkResponse(resp, nil, endpoint, key, false)
 			return "", err
 		}
-		return "", &APIError{
+		return "", redact(&APIError{
 			Status:     resp.StatusCode,
 			Message:    fmt.Sprintf("reply body larger than %d bytes", c.max),
 			RequestID:  headerRequestID(resp.Header),
 			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
 			Endpoint:   endpoint,
 			Err:        ErrResponseTooLarge,
-		}
+		}, key)
 	}
-	rep, err := c.checkResponse(resp, data, endpoint, cl.bare)
+	rep, err := c.checkResponse(resp, data, endpoint, key, cl.bare)
 	if err != nil {
-		redact(err, key)
 		return "", err
 	}
 	payload := rep.Data
@@ -216,16 +215,17 @@ func (c *Client) do(ctx context.Context, cl call) (string, error) {
 	}
 	if cl.out != nil && len(payload) > 0 && string(payload) != "null" {
 		if err := json.Unmarshal(payload, cl.out); err != nil {
-			return "", &APIError{
+			return "", redact(&APIError{
 				Status:    resp.StatusCode,
 				Message:   "cannot decode reply data: " + err.Error(),
 				RequestID: rep.RequestID,
 				Endpoint:  endpoint,
 				Err:       ErrMalformedResponse,
-			}
+			}, key)
 		}
 	}
-	return rep.RequestID, nil
+	// A success's request id is redacted and bounded as an error's is.
+	return newRedactor(key).bounded(rep.RequestID, maxField), nil
 }
 
 // headerRequestID returns a request id from the reply headers, for replies

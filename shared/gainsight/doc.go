@@ -44,8 +44,17 @@
 // *TransportError (the request or its reply did not make it; it wraps the
 // cause, so errors.Is(err, context.DeadlineExceeded) holds). Each says
 // whether a retry can help through a Retryable method; IsRetryable,
-// IsUnauthorized and RetryAfter read that with errors.As. The access key
-// never appears in an error string.
+// IsUnauthorized and RetryAfter read that with errors.As.
+//
+// The access key never appears in an error: every field an error copies
+// from a reply (message, errorCode, errorDesc, requestId, errorInfo, the
+// Spring exception and path, a quoted body, a request-id or Location
+// header, a transport error quoting the reply) has the key replaced by
+// "[redacted]" before it is cut, and then every run of 8 or more bytes
+// that is a piece of the key, so that a key cut by a bound (ours or a
+// server's) is not kept either. Those fields are bounded too: a message
+// to 1 KiB, a quoted body to 200 bytes, the other strings to 256 bytes,
+// each cut at a UTF-8 boundary and marked with "…".
 //
 // Validation errors (APIError.Validation), never retryable, are the codes
 // of the spec's error table, 8001–8010 with or without a prefix such as

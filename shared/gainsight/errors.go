@@ -270,8 +270,18 @@ type reply struct {
 
 // checkResponse turns a reply into a typed error, or returns its decoded
 // envelope. bare allows a 2xx body that is the data itself
-// ({"recordList": [...]} for template fetch).
-func (c *Client) checkResponse(resp *http.Response, body []byte, endpoint string, bare bool) (*reply, error) {
+// ({"recordList": [...]} for template fetch). key is the access key the
+// request carried: every error is redacted of it and bounded (see redact).
+func (c *Client) checkResponse(resp *http.Response, body []byte, endpoint, key string, bare bool) (*reply, error) {
+	rep, err := c.classify(resp, body, endpoint, key, bare)
+	if err != nil {
+		return nil, redact(err, key)
+	}
+	return rep, nil
+}
+
+// classify is checkResponse before the redaction.
+func (c *Client) classify(resp *http.Response, body []byte, endpoint, key string, bare bool) (*reply, error) {
 	status := resp.StatusCode
 	var rep reply
 	jsonErr := json.Unmarshal(body, &rep)
@@ -305,12 +315,12 @@ func (c *Client) checkResponse(resp *http.Response, body []byte, endpoint string
 	}
 	if jsonErr != nil {
 		if status >= 200 && status < 300 {
-			e.Message = "reply is not JSON: " + snippet(body)
+			e.Message = "reply is not JSON: " + snippet(body, key)
 			e.Err = ErrMalformedResponse
 			return nil, e
 		}
 		e.Message = http.StatusText(status)
-		if s := snippet(body); s != "" {
+		if s := snippet(body, key); s != "" {
 			e.Message += ": " + s
 		}
 		if status >= 300 && status < 400 {
@@ -369,7 +379,7 @@ func (c *Client) checkResponse(resp *http.Response, body []byte, endpoint string
 		}
 		return nil, e
 	case rep.Result == nil && !(bare && rep.RecordList != nil):
-		e.Message = "reply has no result member: " + snippet(body)
+		e.Message = "reply has no result member: " + snippet(body, key)
 		e.Err = ErrMalformedResponse
 		return nil, e
 	}
@@ -418,35 +428,4 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		}
 	}
 	return 0
-}
-
-// snippet is the start of a body for an error message, on one line.
-func snippet(b []byte) string {
-	const max = 200
-	s := strings.TrimSpace(string(b))
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return strings.Join(strings.Fields(strings.ToValidUTF8(s, "?")), " ")
-}
-
-// redact removes the access key from an error's server-supplied text, in
-// case a server or proxy ever echoes the request headers.
-func redact(err error, key string) {
-	if key == "" {
-		return
-	}
-	const r = "[redacted]"
-	switch e := err.(type) {
-	case *APIError:
-		e.Message = strings.ReplaceAll(e.Message, key, r)
-		e.Description = strings.ReplaceAll(e.Description, key, r)
-		e.Path = strings.ReplaceAll(e.Path, key, r)
-		e.Exception = strings.ReplaceAll(e.Exception, key, r)
-		if strings.Contains(string(e.Info), key) {
-			e.Info = json.RawMessage(strings.ReplaceAll(string(e.Info), key, r))
-		}
-	case *RateLimitError:
-		e.Message = strings.ReplaceAll(e.Message, key, r)
-	}
 }

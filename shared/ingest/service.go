@@ -89,9 +89,9 @@ func (s *Service) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	}
 	switch {
 	case code >= 500:
-		log.ErrorContext(ctx, "webhook failed", append(attrs, slog.String("error", res.err.Error()))...)
+		log.ErrorContext(ctx, "webhook failed", append(attrs, slog.String("error", logError(res.err)))...)
 	case res.err != nil:
-		log.WarnContext(ctx, "webhook rejected", append(attrs, slog.String("reason", reason(res.err, code)))...)
+		log.WarnContext(ctx, "webhook rejected", append(attrs, slog.String("reason", logReason(res.err, code)))...)
 	default:
 		log.InfoContext(ctx, "webhook accepted", attrs...)
 	}
@@ -251,7 +251,7 @@ func (s *Service) request(req *events.APIGatewayV2HTTPRequest) (*webhook.Request
 func (s *Service) respond(res result, code int) events.APIGatewayV2HTTPResponse {
 	why := ""
 	if res.err != nil {
-		why = truncate(reason(res.err, code), 300)
+		why = answerReason(res.err, code)
 	}
 	if src := s.lookup(res.source); src != nil && src.Respond != nil {
 		r := src.Respond(code, res.queued, why)

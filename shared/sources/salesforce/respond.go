@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/xml"
 	"net/http"
-	"unicode/utf8"
+	"strings"
+	"unicode"
 
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
@@ -25,8 +26,32 @@ const AckXML = `<?xml version="1.0" encoding="UTF-8"?>
 </soapenv:Envelope>
 `
 
-// maxFaultString bounds the reason echoed in a SOAP Fault.
-const maxFaultString = 512
+// maxFaultString bounds the reason echoed in a SOAP Fault, in bytes, the
+// cut marker included: the reason may quote the request.
+const maxFaultString = 200
+
+// faultString is reason on one line (each control character, newline or
+// line separator a space, each invalid UTF-8 byte U+FFFD), cut at a
+// character boundary to at most maxFaultString bytes, ending with "…"
+// when cut. XML escaping comes after.
+func faultString(reason string) string {
+	const mark = "…"
+	var b strings.Builder
+	fit := 0
+	for _, r := range reason {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			r = ' '
+		}
+		b.WriteRune(r)
+		if b.Len() > maxFaultString {
+			return b.String()[:fit] + mark
+		}
+		if b.Len() <= maxFaultString-len(mark) {
+			fit = b.Len()
+		}
+	}
+	return b.String()
+}
 
 // Respond answers Salesforce in its protocol. A 2xx status (every
 // notification queued, or nothing to do) gives HTTP 200 with AckXML: the
@@ -40,7 +65,8 @@ const maxFaultString = 512
 // message queue (Setup → Outbound Messages, "Delivery Failure Reason");
 // a status outside 400–599 becomes 500. faultcode is soapenv:Client for
 // 4xx and soapenv:Server for 5xx; faultstring is reason (or the status
-// text), which must be free of secrets.
+// text), which must be free of secrets; it is put on one line and cut to
+// 200 bytes (see faultString).
 func (a *Adapter) Respond(status, queued int, reason string) webhook.Response {
 	if status >= 200 && status < 300 {
 		return webhook.Response{Status: http.StatusOK, ContentType: ContentType, Body: []byte(AckXML)}
@@ -55,12 +81,7 @@ func (a *Adapter) Respond(status, queued int, reason string) webhook.Response {
 	if reason == "" {
 		reason = http.StatusText(status)
 	}
-	if len(reason) > maxFaultString {
-		reason = reason[:maxFaultString]
-		for !utf8.ValidString(reason) {
-			reason = reason[:len(reason)-1]
-		}
-	}
+	reason = faultString(reason)
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">

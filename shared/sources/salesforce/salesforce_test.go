@@ -404,7 +404,9 @@ func TestRespond(t *testing.T) {
 		{name: "too large", status: 413, wantStatus: 413, wantCode: "soapenv:Client", wantString: "Request Entity Too Large"},
 		{name: "queue down", status: 503, reason: "queue unavailable", wantStatus: 503, wantCode: "soapenv:Server", wantString: "queue unavailable"},
 		{name: "no status", status: 0, wantStatus: 500, wantCode: "soapenv:Server", wantString: "Internal Server Error"},
-		{name: "long reason", status: 500, reason: strings.Repeat("é", 600), wantStatus: 500, wantCode: "soapenv:Server", wantString: strings.Repeat("é", 256)},
+		{name: "long reason", status: 500, reason: strings.Repeat("é", 600), wantStatus: 500, wantCode: "soapenv:Server", wantString: strings.Repeat("é", 98) + "…"},
+		{name: "reason exactly at the bound", status: 400, reason: strings.Repeat("x", 200), wantStatus: 400, wantCode: "soapenv:Client", wantString: strings.Repeat("x", 200)},
+		{name: "control characters", status: 400, reason: "line 1\nline 2\x01\u2028end\xff", wantStatus: 400, wantCode: "soapenv:Client", wantString: "line 1 line 2  end\uFFFD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
