@@ -183,3 +183,24 @@ func (s *Source) Claims(eventSource string) bool {
 func (s *Source) Within(eventSource string) bool {
 	return s.Namespace != "" && len(eventSource) > len(s.Namespace) && strings.HasPrefix(eventSource, s.Namespace)
 }
+
+// VerifyThenParse joins a source's verification and its parser into one
+// Open: parse sees the request only once verify has accepted it.
+func VerifyThenParse(verify func(r *Request, secret json.RawMessage, now time.Time) error,
+	parse func(r *Request) ([]Change, error)) func(r *Request, secret json.RawMessage, now time.Time) ([]Change, error) {
+	return func(r *Request, secret json.RawMessage, now time.Time) ([]Change, error) {
+		if err := verify(r, secret, now); err != nil {
+			return nil, err
+		}
+		return parse(r)
+	}
+}
+
+// OneScheme is the check of a Sign for a source with a single signature
+// scheme: any scheme named in d is ErrScheme.
+func OneScheme(source string, d Delivery) error {
+	if d.Scheme != "" {
+		return fmt.Errorf("%w %q for %s", ErrScheme, d.Scheme, source)
+	}
+	return nil
+}

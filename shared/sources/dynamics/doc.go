@@ -98,7 +98,7 @@
 // the decision above should be measured again if encoding/json gets
 // markedly faster.
 //
-// [Source] describes the source; [Adapter.Open] checks the secret and, only
+// [Source] describes the source; its Open checks the secret and, only
 // when it is right, parses the context. Source.Sign (through AuthHeader)
 // builds the header Dataverse sends, for tests and goalctl send.
 //

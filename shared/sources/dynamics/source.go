@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
@@ -25,7 +24,7 @@ var Source = webhook.Source{
 	Name:      name,
 	Namespace: namespace,
 	MaxBatch:  maxBatch,
-	Open:      Adapter{}.Open,
+	Open:      webhook.VerifyThenParse(Adapter{}.Verify, Adapter{}.parse),
 	Sign:      sign,
 	Sample:    sample,
 	Account: func(id string) (string, error) {
@@ -39,19 +38,10 @@ var Source = webhook.Source{
 	},
 }
 
-// Open verifies r's static secret (see Verify) and, when it is right,
-// parses the RemoteExecutionContext (see parse).
-func (a Adapter) Open(r *webhook.Request, secret json.RawMessage, now time.Time) ([]webhook.Change, error) {
-	if err := a.Verify(r, secret, now); err != nil {
-		return nil, err
-	}
-	return a.parse(r)
-}
-
 // sign returns the header Dataverse sends with the secret's first value.
 func sign(secret json.RawMessage, d webhook.Delivery) (map[string]string, error) {
-	if d.Scheme != "" {
-		return nil, fmt.Errorf("%w %q for %s", webhook.ErrScheme, d.Scheme, name)
+	if err := webhook.OneScheme(name, d); err != nil {
+		return nil, err
 	}
 	header, value, err := AuthHeader(secret)
 	if err != nil {

@@ -15,7 +15,7 @@
 //
 // Property-change, creation and deletion events of one record in one
 // delivery become one [webhook.Change] carrying every changed property
-// (the latest occurredAt per property wins). See [Adapter.Open] and the parse function for the
+// (the latest occurredAt per property wins). See the parse function (reached through Source.Open) for the
 // exact Change shape and id format.
 //
 // # Workflow deliveries

@@ -32,7 +32,7 @@ var Source = webhook.Source{
 	Name:      name,
 	Namespace: namespace,
 	MaxBatch:  maxBatch,
-	Open:      (&Adapter{}).Open,
+	Open:      webhook.VerifyThenParse((&Adapter{}).Verify, (&Adapter{}).parse),
 	Sign:      sign,
 	Schemes:   []string{SchemeV3, SchemeV2},
 	Sample:    sample,
@@ -47,17 +47,6 @@ var Source = webhook.Source{
 			}
 		},
 	},
-}
-
-// Open verifies r (see Verify) and, when it is authentic, parses it: a
-// Webhooks API batch or a workflow webhook (see the package documentation
-// for the shapes and the Change ids). It is the adapter's only way from
-// bytes to changes.
-func (a *Adapter) Open(r *webhook.Request, secret json.RawMessage, now time.Time) ([]webhook.Change, error) {
-	if err := a.Verify(r, secret, now); err != nil {
-		return nil, err
-	}
-	return a.parse(r)
 }
 
 // sign signs d as HubSpot would: SignV3 by default, SignV2 for the v2

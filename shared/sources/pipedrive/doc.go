@@ -39,7 +39,7 @@
 //     float64, custom_fields stay nested). For deletes, where data is null,
 //     previous: the record's last state.
 //
-// [Source] describes the source; [Adapter.Open] checks the credentials and,
+// [Source] describes the source; its Open checks the credentials and,
 // only when they are right, parses the delivery. Source.Sign (through
 // BasicAuth and AuthHeader) builds the Authorization header Pipedrive
 // sends, for tests and goalctl send.

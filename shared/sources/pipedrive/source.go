@@ -23,7 +23,7 @@ var Source = webhook.Source{
 	Name:      name,
 	Namespace: namespace,
 	MaxBatch:  maxBatch,
-	Open:      Adapter{}.Open,
+	Open:      webhook.VerifyThenParse(Adapter{}.Verify, Adapter{}.parse),
 	Sign:      sign,
 	Sample:    sample,
 	Export: webhook.Export{
@@ -32,19 +32,10 @@ var Source = webhook.Source{
 	},
 }
 
-// Open checks r's Basic credentials (see Verify) and, when they are right,
-// parses the v1 or v2 delivery (see parse).
-func (a Adapter) Open(r *webhook.Request, secret json.RawMessage, now time.Time) ([]webhook.Change, error) {
-	if err := a.Verify(r, secret, now); err != nil {
-		return nil, err
-	}
-	return a.parse(r)
-}
-
 // sign returns the Basic Authorization header Pipedrive sends.
 func sign(secret json.RawMessage, d webhook.Delivery) (map[string]string, error) {
-	if d.Scheme != "" {
-		return nil, fmt.Errorf("%w %q for %s", webhook.ErrScheme, d.Scheme, name)
+	if err := webhook.OneScheme(name, d); err != nil {
+		return nil, err
 	}
 	auth, err := AuthHeader(secret)
 	if err != nil {

@@ -46,8 +46,8 @@ var Source = webhook.Source{
 // nothing: the message proves its origin by its OrganizationId, which the
 // body must carry (see sample); the secret is only checked for use.
 func sign(secret json.RawMessage, d webhook.Delivery) (map[string]string, error) {
-	if d.Scheme != "" {
-		return nil, fmt.Errorf("%w %q for %s", webhook.ErrScheme, d.Scheme, name)
+	if err := webhook.OneScheme(name, d); err != nil {
+		return nil, err
 	}
 	if _, err := configuredOrg(secret); err != nil {
 		return nil, err

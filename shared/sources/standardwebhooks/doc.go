@@ -35,7 +35,7 @@
 // breaks the contract downstream; it rejects duplicate ids within a body.
 // An empty array is valid and means "nothing to do".
 //
-// [Source] describes the source (name "generic"); [Adapter.Open] verifies
+// [Source] describes the source (name "generic"); its Open verifies
 // the signature and, only when it holds, decodes the events. Sign and
 // SignedHeaders (and Source.Sign through them) produce the headers for
 // tests, testevents and command-line senders.

@@ -19,25 +19,16 @@ const name = "generic"
 var Source = webhook.Source{
 	Name:     name,
 	MaxBatch: MaxEvents,
-	Open:     Adapter{}.Open,
+	Open:     webhook.VerifyThenParse(Adapter{}.Verify, Adapter{}.parse),
 	Sign:     sign,
 	Sample:   sample,
-}
-
-// Open verifies r's Standard Webhooks signature (see Verify) and, when it
-// holds, decodes the canonical events (see parse).
-func (a Adapter) Open(r *webhook.Request, secret json.RawMessage, now time.Time) ([]webhook.Change, error) {
-	if err := a.Verify(r, secret, now); err != nil {
-		return nil, err
-	}
-	return a.parse(r)
 }
 
 // sign returns the three Standard Webhooks headers, signed with the
 // secret's first key; d.ID is the message id (default: from d.Time).
 func sign(secret json.RawMessage, d webhook.Delivery) (map[string]string, error) {
-	if d.Scheme != "" {
-		return nil, fmt.Errorf("%w %q for %s", webhook.ErrScheme, d.Scheme, name)
+	if err := webhook.OneScheme(name, d); err != nil {
+		return nil, err
 	}
 	var s Secret
 	if err := json.Unmarshal(secret, &s); err != nil {
