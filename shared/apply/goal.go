@@ -119,6 +119,9 @@ func (s *Service) upsertGoal(ctx context.Context, w *work) (outcome, error) {
 		Dissociation: association(w.ev.Data.Dissociate),
 		Lookups:      lookups(w.ev.Data.Fields),
 	}
+	if err := s.goalTypeID(ctx, &req.Record); err != nil {
+		return classify(err), err
+	}
 	if err := s.call(ctx, func(ctx context.Context) error {
 		_, err := s.Gainsight.UpdateGoal(ctx, req)
 		return err
@@ -132,6 +135,13 @@ func (s *Service) upsertGoal(ctx context.Context, w *work) (outcome, error) {
 func (s *Service) createGoal(ctx context.Context, w *work) (outcome, error) {
 	rec := goalRecord(w.ev, "")
 	rec.Fields[s.externalIDField()] = w.key
+	if err := s.goalTypeID(ctx, &rec); err != nil {
+		o := classify(err)
+		if o == permanent {
+			_ = s.Store.ClearCreating(ctx, w.key, w.ev.ID)
+		}
+		return o, err
+	}
 	req := &gainsight.CreateGoalRequest{
 		Record:      rec,
 		Association: association(w.ev.Data.Associate),
@@ -175,6 +185,9 @@ func (s *Service) deleteGoal(ctx context.Context, w *work) (outcome, error) {
 		return ignored, nil
 	}
 	req := &gainsight.UpdateGoalRequest{Record: goalRecord(w.ev, gsid), Lookups: lookups(w.ev.Data.Fields)}
+	if err := s.goalTypeID(ctx, &req.Record); err != nil {
+		return classify(err), err
+	}
 	if err := s.call(ctx, func(ctx context.Context) error {
 		_, err := s.Gainsight.UpdateGoal(ctx, req)
 		return err
@@ -211,6 +224,13 @@ var nameLookups = []struct{ field, target, object string }{
 }
 
 // lookups turns the *Name fields present into the lookups block.
+//
+// A relationship's name is unique only within its company and type, so
+// the relationship lookup also matches the goal's RelationshipTypeId and,
+// when the event names the company by CompanyId, the company; and several
+// matches are refused (MARKASERROR) rather than the first taken: such a
+// goal goes to the DLQ with Gainsight's reason instead of landing on
+// another company's relationship.
 func lookups(fields map[string]any) gainsight.Lookups {
 	var l gainsight.Lookups
 	for _, n := range nameLookups {
@@ -218,7 +238,16 @@ func lookups(fields map[string]any) gainsight.Lookups {
 			if l == nil {
 				l = gainsight.Lookups{}
 			}
-			l[n.target] = gainsight.NameLookup(n.object, n.field)
+			lk := gainsight.NameLookup(n.object, n.field)
+			if n.target == "RelationshipId" {
+				for src, dst := range map[string]string{"RelationshipTypeId": "TypeId", "CompanyId": "CompanyId"} {
+					if v, _ := fields[src].(string); v != "" {
+						lk.Fields[src] = dst
+					}
+				}
+				lk.MultiMatchOption = gainsight.MultiMatchError
+			}
+			l[n.target] = lk
 		}
 	}
 	return l
@@ -261,6 +290,10 @@ func missingForCreate(fields map[string]any) []string {
 	case "RELATIONSHIP":
 		if !has("RelationshipName") && !has("RelationshipId") {
 			missing = append(missing, "RelationshipName")
+		}
+		// The API requires the relationship type of a relationship goal.
+		if !has("RelationshipTypeId") {
+			missing = append(missing, "RelationshipTypeId")
 		}
 	case "OPPORTUNITY":
 		if !has("OpportunityName") && !has("OpportunityId") {

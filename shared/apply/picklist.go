@@ -2,6 +2,8 @@ package apply
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -10,9 +12,15 @@ import (
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 )
 
-// Picklist caches the tenant's goal status and goal type names so that an
-// event naming one Gainsight does not know is refused before it costs a
-// call. Names compare without regard to case, as Gainsight's do.
+// Picklist caches the tenant's goal statuses and goal types, by name, so
+// that an event naming one Gainsight does not know is refused before it
+// costs a call, and so that a goal's GoalTypeName becomes the GoalTypeId
+// the API documents for goals. Names compare without regard to case, as
+// Gainsight's do.
+//
+// A picklist reply of a shape the client cannot read does not block
+// events: the name check is skipped until the next load (TTL), and is said
+// once in the log.
 type Picklist struct {
 	// TTL is how long a load is trusted; 15 minutes when zero.
 	TTL time.Duration
@@ -23,8 +31,11 @@ type Picklist struct {
 
 	mu       sync.Mutex
 	loaded   time.Time
-	statuses map[string]bool
-	types    map[string]bool
+	statuses map[string]string // lower-case name → Gsid
+	types    map[string]string
+	// unusable is set when the last load failed on the reply's shape.
+	unusable bool
+	warned   bool
 }
 
 func (p *Picklist) ttl() time.Duration {
@@ -43,10 +54,10 @@ func (p *Picklist) minRefresh() time.Duration {
 
 // checkNames refuses an event whose StatusName or GoalTypeName the tenant
 // does not know. Loading the picklist costs two calls, made through the
-// quota; a failure to load is returned as is (retryable).
+// quota; a failure to load is returned as is (retryable), except a reply
+// the client cannot read, which skips the check.
 func (s *Service) checkNames(ctx context.Context, ev *events.Event) error {
-	p := s.Picklist
-	if p == nil || ev.Type.Entity() == "metric" {
+	if s.Picklist == nil || ev.Type.Entity() == "metric" {
 		return nil
 	}
 	checks := []struct {
@@ -61,7 +72,10 @@ func (s *Service) checkNames(ctx context.Context, ev *events.Event) error {
 		if name == "" {
 			continue
 		}
-		known, err := s.knownName(ctx, strings.ToLower(name), c.statuses)
+		_, known, err := s.lookupName(ctx, s.Picklist, name, c.statuses)
+		if errors.Is(err, errPicklistUnusable) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -73,31 +87,85 @@ func (s *Service) checkNames(ctx context.Context, ev *events.Event) error {
 	return nil
 }
 
-func (s *Service) knownName(ctx context.Context, name string, status bool) (bool, error) {
-	p := s.Picklist
+// errPicklistUnusable: the tenant's picklist reply could not be read.
+var errPicklistUnusable = errors.New("picklist reply not readable")
+
+// goalTypeID resolves a goal's GoalTypeName into the GoalTypeId that the
+// API documents for goals (GoalTypeName is documented for templates only),
+// and takes the name out of rec. A name the tenant does not have is a
+// permanent INVALID_GOAL_TYPE_NAME. When the picklist cannot be read, the
+// name is sent as it is (said once in the log): the tenant may still
+// resolve it, and events are not blocked on the pre-check. Without a
+// Picklist (tests that do not need one) the name is sent as it is too.
+func (s *Service) goalTypeID(ctx context.Context, rec *gainsight.GoalRecord) error {
+	if s.Picklist == nil {
+		return nil
+	}
+	name, _ := rec.Fields["GoalTypeName"].(string)
+	if name == "" {
+		if rec.GoalTypeName != "" {
+			name = rec.GoalTypeName
+		} else {
+			return nil
+		}
+	}
+	if id, _ := rec.Fields["GoalTypeId"].(string); id != "" || rec.GoalTypeID != "" {
+		delete(rec.Fields, "GoalTypeName")
+		rec.GoalTypeName = ""
+		return nil
+	}
+	id, known, err := s.lookupName(ctx, s.Picklist, name, false)
+	switch {
+	case errors.Is(err, errPicklistUnusable):
+		return nil
+	case err != nil:
+		return err
+	case !known:
+		return permanentf("INVALID_GOAL_TYPE_NAME", "GoalTypeName %q is not a goal type of this Gainsight tenant (picklist)", name)
+	}
+	delete(rec.Fields, "GoalTypeName")
+	rec.GoalTypeName = ""
+	rec.GoalTypeID = id
+	return nil
+}
+
+// lookupName finds name among p's statuses or types, loading p when it is
+// empty, older than its TTL, or does not know the name and is older than
+// MinRefresh. It returns errPicklistUnusable when the last load could not
+// read the reply.
+func (s *Service) lookupName(ctx context.Context, p *Picklist, name string, status bool) (string, bool, error) {
+	name = strings.ToLower(name)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	age := s.now().Sub(p.loaded)
-	lookup := func() bool {
+	lookup := func() (string, bool) {
 		if status {
-			return p.statuses[name]
+			id, ok := p.statuses[name]
+			return id, ok
 		}
-		return p.types[name]
+		id, ok := p.types[name]
+		return id, ok
 	}
-	if !p.loaded.IsZero() && age < p.ttl() && (lookup() || age < p.minRefresh()) {
-		return lookup(), nil
+	if !p.loaded.IsZero() && age < p.ttl() {
+		if p.unusable {
+			return "", false, errPicklistUnusable
+		}
+		if id, ok := lookup(); ok || age < p.minRefresh() {
+			return id, ok, nil
+		}
 	}
-	if err := s.loadPicklist(ctx); err != nil {
-		return false, err
+	if err := s.loadPicklist(ctx, p); err != nil {
+		return "", false, err
 	}
-	return lookup(), nil
+	id, ok := lookup()
+	return id, ok, nil
 }
 
 // loadPicklist reads goal statuses and goal types (two calls); the caller
-// holds p.mu.
-func (s *Service) loadPicklist(ctx context.Context) error {
-	p := s.Picklist
-	read := func(category string) (map[string]bool, error) {
+// holds p.mu. A reply the client cannot read marks p unusable until the
+// TTL runs out, says so once in the log, and returns errPicklistUnusable.
+func (s *Service) loadPicklist(ctx context.Context, p *Picklist) error {
+	read := func(category string) (map[string]string, error) {
 		var resp *gainsight.PicklistResponse
 		err := s.call(ctx, func(ctx context.Context) error {
 			var err error
@@ -111,24 +179,35 @@ func (s *Service) loadPicklist(ctx context.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		names := map[string]bool{}
+		names := map[string]string{}
 		for _, l := range [][]gainsight.Picklist{resp.Picklists, resp.ChildPicklists} {
 			for _, pl := range l {
 				if pl.PicklistCategory == "" || pl.PicklistCategory == category {
-					names[strings.ToLower(pl.Name)] = true
+					if _, dup := names[strings.ToLower(pl.Name)]; !dup {
+						names[strings.ToLower(pl.Name)] = pl.Gsid
+					}
 				}
 			}
 		}
 		return names, nil
 	}
 	statuses, err := read(gainsight.PicklistGoalStatus)
+	var types map[string]string
+	if err == nil {
+		types, err = read(gainsight.PicklistGoalType)
+	}
+	if errors.Is(err, gainsight.ErrMalformedResponse) {
+		p.unusable, p.loaded = true, s.now()
+		if !p.warned {
+			p.warned = true
+			s.logger().WarnContext(ctx, "picklist reply not readable: the status and goal-type name check is off, goal types are sent by name",
+				slog.String("error", err.Error()))
+		}
+		return errPicklistUnusable
+	}
 	if err != nil {
 		return err
 	}
-	types, err := read(gainsight.PicklistGoalType)
-	if err != nil {
-		return err
-	}
-	p.statuses, p.types, p.loaded = statuses, types, s.now()
+	p.statuses, p.types, p.loaded, p.unusable = statuses, types, s.now(), false
 	return nil
 }

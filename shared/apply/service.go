@@ -93,7 +93,9 @@ type Service struct {
 	// (MAX_FUTURE_SKEW); DefaultMaxFutureSkew when 0. A later one goes to
 	// the DLQ as FUTURE_EVENT_TIME.
 	MaxFutureSkew time.Duration
-	// Picklist caches status and goal-type names; nil disables the check.
+	// Picklist caches status and goal-type names and ids; nil disables the
+	// name check and sends a goal's GoalTypeName unresolved (production
+	// always sets it).
 	Picklist *Picklist
 	Metrics  *emf.Recorder
 	Log      *slog.Logger

@@ -56,10 +56,12 @@ type Lookup struct {
 	OnNoMatch        string            `json:"onNoMatch,omitempty"`
 }
 
-// Values of Lookup.MultiMatchOption and Lookup.OnNoMatch that the spec
-// shows.
+// Values of Lookup.MultiMatchOption and Lookup.OnNoMatch. The spec's
+// samples show FIRSTMATCH and ERROR; MARKASERROR refuses a lookup that
+// matches several records instead of taking the first.
 const (
 	MultiMatchFirst = "FIRSTMATCH"
+	MultiMatchError = "MARKASERROR"
 	OnNoMatchError  = "ERROR"
 )
 
