@@ -96,23 +96,6 @@ func runGoalsFetch(ctx context.Context, a *app, f *goalsFlags) error {
 	if f.timeout <= 0 {
 		return usageErrorf("--timeout must be positive")
 	}
-	base := f.baseURL
-	if base == "" {
-		base = a.env.Getenv(EnvBaseURL)
-	}
-	key := f.accessKey
-	if key == "" {
-		key = a.env.Getenv(EnvAccessKey)
-	}
-	if base == "" {
-		return usageErrorf("no Gainsight tenant: give --base-url or set %s", EnvBaseURL)
-	}
-	if _, err := parseHTTPURL(base); err != nil {
-		return usageErrorf("invalid Gainsight base URL: %v", err)
-	}
-	if key == "" {
-		return usageErrorf("no Gainsight access key: set %s or give --access-key", EnvAccessKey)
-	}
 	var fields []string
 	for _, s := range f.fields {
 		if s = strings.TrimSpace(s); s != "" {
@@ -126,12 +109,7 @@ func runGoalsFetch(ctx context.Context, a *app, f *goalsFlags) error {
 	if err != nil {
 		return err
 	}
-	client, err := gainsight.New(gainsight.Options{
-		BaseURL:    base,
-		AccessKey:  gainsight.StaticAccessKey(key),
-		HTTPClient: a.env.HTTPClient,
-		UserAgent:  "goalctl/1",
-	})
+	client, err := tenantClient(a, f.baseURL, f.accessKey)
 	if err != nil {
 		return err
 	}

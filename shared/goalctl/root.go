@@ -190,6 +190,7 @@ func NewRootCommand(env *Env) *cobra.Command {
 		newDLQCommand(a),
 		newBackfillCommand(a),
 		newQuotaCommand(a),
+		newDoctorCommand(a),
 	)
 	markRunErrors(root)
 	return root

@@ -2,11 +2,13 @@ package mapping_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/events/eventstest"
@@ -465,5 +467,40 @@ objects:
 		Fields: map[string]any{"v": ""}})
 	if err != nil || len(got) != 0 {
 		t.Errorf("empty date: Map = %v, %v; want no events", got, err)
+	}
+}
+
+func TestValues(t *testing.T) {
+	m, err := mapping.Parse("v.yaml", []byte(`
+source: crm
+objects:
+  deal:
+    type: goal
+    externalId: id
+    fields:
+      StatusName: {expr: fields.stage, map: {won: Achieved, lost: Not Achieved, open: On Track}, default: On Track}
+      GoalTypeName: {expr: fields.kind}
+    constants: {EntityType: COMPANY}
+  renewal:
+    type: goal
+    externalId: id
+    constants: {GoalTypeName: Adoption}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, open := m.Values("StatusName")
+	if d := cmp.Diff([]string{"Not Achieved", "On Track", "Achieved"}, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); d != "" {
+		t.Errorf("StatusName values (-want +got):\n%s", d)
+	}
+	if len(open) != 0 {
+		t.Errorf("StatusName open = %v", open)
+	}
+	got, open = m.Values("GoalTypeName")
+	if d := cmp.Diff([]string{"Adoption"}, got); d != "" || !slices.Equal(open, []string{"crm.deal"}) {
+		t.Errorf("GoalTypeName = %v, open %v", got, open)
+	}
+	if got, _ := mapping.Default().Values("StatusName"); len(got) == 0 {
+		t.Error("the shipped mapping writes no StatusName value")
 	}
 }
