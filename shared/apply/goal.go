@@ -57,7 +57,8 @@ func (s *Service) apply(ctx context.Context, w *work) (outcome, error) {
 
 // resolveGoal finds the goal's Gsid: from the state, else by a Fetch on the
 // external-id field (which also settles a create whose outcome was
-// unknown). It returns "" when Gainsight has no such goal.
+// unknown). It returns "" when Gainsight has no such goal, and an
+// AMBIGUOUS_EXTERNAL_ID error when it has several (foundGoal).
 func (s *Service) resolveGoal(ctx context.Context, w *work) (string, error) {
 	if w.goal.Gsid != "" {
 		return w.goal.Gsid, nil
@@ -68,17 +69,14 @@ func (s *Service) resolveGoal(ctx context.Context, w *work) (string, error) {
 		resp, err = s.Gainsight.FetchGoals(ctx, &gainsight.FetchGoalsRequest{
 			Select:   []string{"Gsid"},
 			Where:    gainsight.Where(gainsight.Cond(s.externalIDField(), gainsight.OpEQ, w.key)),
-			PageSize: 2,
+			PageSize: maxNamedGsids + 1,
 		})
 		return err
 	})
 	if err != nil {
 		return "", err
 	}
-	if len(resp.Goals) == 0 {
-		return "", nil
-	}
-	return s.adoptGsid(ctx, w.key, resp.Goals[0].Gsid)
+	return s.foundGoal(ctx, w, resp.Goals)
 }
 
 // adoptGsid records a Gsid found by a Fetch; when another writer recorded
