@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/goalrelay/goalrelay/shared/gainsight"
+	"github.com/goalrelay/goalrelay/shared/state"
 )
 
 // CodeAmbiguousExternalID is the DLQ error code of an event whose record
@@ -17,7 +18,8 @@ const CodeAmbiguousExternalID = "AMBIGUOUS_EXTERNAL_ID"
 const maxNamedGsids = 5
 
 // foundGoal settles the goals a Fetch by external id found: none (""), one
-// (its Gsid, recorded in the state), or several: a permanent
+// (its Gsid, recorded in the state, with its Name and status kept in
+// w.fetched for fillUpdate), or several: a permanent
 // AMBIGUOUS_EXTERNAL_ID error naming up to maxNamedGsids of them, and no
 // write.
 func (s *Service) foundGoal(ctx context.Context, w *work, goals []gainsight.Goal) (string, error) {
@@ -37,5 +39,13 @@ func (s *Service) foundGoal(ctx context.Context, w *work, goals []gainsight.Goal
 		return "", permanentf(CodeAmbiguousExternalID, "goal %s: Gainsight holds several goals with %s = %s: %s%s; none was written",
 			w.key, s.externalIDField(), w.key, strings.Join(ids, ", "), more)
 	}
-	return s.adoptGsid(ctx, w.key, goals[0].Gsid)
+	g := goals[0]
+	gsid, err := s.adoptGsid(ctx, w.key, g.Gsid)
+	if err == nil && gsid == g.Gsid {
+		w.fetched = state.Kept{Name: g.Name, StatusName: g.StatusName()}
+		if w.fetched.StatusName == "" {
+			w.fetched.StatusID = g.StatusID
+		}
+	}
+	return gsid, err
 }

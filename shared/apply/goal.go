@@ -67,7 +67,7 @@ func (s *Service) resolveGoal(ctx context.Context, w *work) (string, error) {
 	err := s.call(ctx, func(ctx context.Context) error {
 		var err error
 		resp, err = s.Gainsight.FetchGoals(ctx, &gainsight.FetchGoalsRequest{
-			Select:   []string{"Gsid"},
+			Select:   fetchSelect,
 			Where:    gainsight.Where(gainsight.Cond(s.externalIDField(), gainsight.OpEQ, w.key)),
 			PageSize: maxNamedGsids + 1,
 		})
@@ -117,6 +117,7 @@ func (s *Service) upsertGoal(ctx context.Context, w *work) (outcome, error) {
 		Dissociation: association(w.ev.Data.Dissociate),
 		Lookups:      lookups(w.ev.Data.Fields),
 	}
+	fillUpdate(w, &req.Record)
 	if err := s.call(ctx, func(ctx context.Context) error {
 		_, err := s.Gainsight.UpdateGoal(ctx, req)
 		return err
@@ -135,6 +136,7 @@ func (s *Service) createGoal(ctx context.Context, w *work) (outcome, error) {
 		Association: association(w.ev.Data.Associate),
 		Lookups:     lookups(w.ev.Data.Fields),
 	}
+	noteKept(w, &req.Record)
 	var resp *gainsight.CreateGoalResponse
 	err := s.call(ctx, func(ctx context.Context) error {
 		var err error
@@ -173,6 +175,7 @@ func (s *Service) deleteGoal(ctx context.Context, w *work) (outcome, error) {
 		return ignored, nil
 	}
 	req := &gainsight.UpdateGoalRequest{Record: goalRecord(w.ev, gsid), Lookups: lookups(w.ev.Data.Fields)}
+	fillUpdate(w, &req.Record)
 	if err := s.call(ctx, func(ctx context.Context) error {
 		_, err := s.Gainsight.UpdateGoal(ctx, req)
 		return err
