@@ -40,9 +40,9 @@ func (s *Service) externalIDField() string {
 func (s *Service) apply(ctx context.Context, w *work) (outcome, error) {
 	switch w.ev.Type {
 	case goalevents.GoalUpserted:
-		return s.upsertGoal(ctx, w)
+		return s.recovering(ctx, w, s.upsertGoal)
 	case goalevents.GoalDeleted:
-		return s.deleteGoal(ctx, w)
+		return s.recovering(ctx, w, s.deleteGoal)
 	case goalevents.GoalTemplateUpserted:
 		return s.upsertTemplate(ctx, w)
 	case goalevents.GoalTemplateDeleted:

@@ -16,9 +16,10 @@ var fetchSelect = []string{"Gsid", "Name", "StatusId"}
 // the Fetch that resolved the goal in this attempt; when neither has it
 // the update goes without it and Gainsight answers. A field the event
 // mentions, even empty, is left as the event has it. The status counts as
-// mentioned when the event has StatusName or StatusId. It also notes what
-// the update keeps.
+// mentioned when the event has StatusName or StatusId. It also notes the
+// Gsid being updated (for recovering) and what the update keeps.
 func fillUpdate(w *work, rec *gainsight.GoalRecord) {
+	w.updating = rec.Gsid
 	if rec.Fields == nil {
 		rec.Fields = map[string]any{}
 	}

@@ -113,6 +113,9 @@ type work struct {
 	// gsid is the Gainsight object the unit ended on (created, found or
 	// known).
 	gsid string
+	// updating is the goal Gsid the last update was sent to (see
+	// recovering).
+	updating string
 	// fetched is the Name and status of the goal a Fetch resolved; kept
 	// is what the create or update sent, kept in the state when it
 	// succeeds (see kept.go).
