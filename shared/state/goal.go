@@ -239,10 +239,11 @@ func (s *Store) ClearCreating(ctx context.Context, recordKey, eventID string) er
 	return fmt.Errorf("state: clear goal %s creating: %w", recordKey, err)
 }
 
-// ForgetGsid removes the record's Gsid after its Gainsight object (a
-// template or a metric) was deleted, so that a later upsert of the record
-// creates a new one instead of updating the deleted one. A record that
-// holds another Gsid by then is left alone.
+// ForgetGsid removes the record's Gsid after its Gainsight object was
+// deleted (a template or a metric by goalrelay, a goal by somebody in
+// Gainsight), so that a later upsert of the record creates a new one
+// instead of updating the deleted one. A record that holds another Gsid by
+// then is left alone. The version and what Kept holds stay.
 func (s *Store) ForgetGsid(ctx context.Context, recordKey, gsid string) error {
 	if recordKey == "" || gsid == "" {
 		return errors.New("state: ForgetGsid needs a record key and a gsid")
