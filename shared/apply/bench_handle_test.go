@@ -65,12 +65,18 @@ func (m *memStore) UnlockGoal(_ context.Context, key, owner string) error {
 	return nil
 }
 
-func (m *memStore) PutGoalVersion(_ context.Context, key, gsid string, v time.Time, id string) error {
+func (m *memStore) PutGoalApplied(_ context.Context, key, gsid string, v time.Time, id string, kept state.Kept) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	g := m.goals[key]
 	if gsid != "" {
 		g.Gsid = gsid
+	}
+	if kept.Name != "" {
+		g.Kept.Name = kept.Name
+	}
+	if kept.StatusName != "" || kept.StatusID != "" {
+		g.Kept.StatusName, g.Kept.StatusID = kept.StatusName, kept.StatusID
 	}
 	g.RecordKey, g.Version, g.LastEventID, g.CreatePending = key, v, id, false
 	m.goals[key] = g

@@ -17,6 +17,17 @@
 // with the reason, then ack. It stops early enough before the Lambda
 // deadline and reports what it did not attempt as failed.
 //
+// Goals are found by their Gsid in the state, else by a Fetch on the
+// external-id field; a Fetch that finds several dead-letters the event as
+// AMBIGUOUS_EXTERNAL_ID (up to five Gsids named) and writes nothing
+// (ambiguous.go). An "Invalid Gsid" answer to the update of a stored Gsid
+// means the goal was deleted in Gainsight: the state forgets the Gsid and
+// the record is resolved again in the same attempt, under its lock
+// (recover.go). An update repeats the goal's Name and status when the
+// event lacks them, from what the state kept of the last create or update
+// (state.Kept, written with the version), else from the Fetch that
+// resolved the goal; with neither, it goes without them (kept.go).
+//
 // Its log line per message cuts the error text to 1 KiB and the Gainsight
 // request id to 256 bytes (logbound.Cut); the DLQ attributes are cut to
 // 1 KiB. The Gainsight client has already redacted the access key from

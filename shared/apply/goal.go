@@ -40,9 +40,9 @@ func (s *Service) externalIDField() string {
 func (s *Service) apply(ctx context.Context, w *work) (outcome, error) {
 	switch w.ev.Type {
 	case goalevents.GoalUpserted:
-		return s.upsertGoal(ctx, w)
+		return s.recovering(ctx, w, s.upsertGoal)
 	case goalevents.GoalDeleted:
-		return s.deleteGoal(ctx, w)
+		return s.recovering(ctx, w, s.deleteGoal)
 	case goalevents.GoalTemplateUpserted:
 		return s.upsertTemplate(ctx, w)
 	case goalevents.GoalTemplateDeleted:
@@ -57,7 +57,8 @@ func (s *Service) apply(ctx context.Context, w *work) (outcome, error) {
 
 // resolveGoal finds the goal's Gsid: from the state, else by a Fetch on the
 // external-id field (which also settles a create whose outcome was
-// unknown). It returns "" when Gainsight has no such goal.
+// unknown). It returns "" when Gainsight has no such goal, and an
+// AMBIGUOUS_EXTERNAL_ID error when it has several (foundGoal).
 func (s *Service) resolveGoal(ctx context.Context, w *work) (string, error) {
 	if w.goal.Gsid != "" {
 		return w.goal.Gsid, nil
@@ -66,19 +67,16 @@ func (s *Service) resolveGoal(ctx context.Context, w *work) (string, error) {
 	err := s.call(ctx, func(ctx context.Context) error {
 		var err error
 		resp, err = s.Gainsight.FetchGoals(ctx, &gainsight.FetchGoalsRequest{
-			Select:   []string{"Gsid"},
+			Select:   fetchSelect,
 			Where:    gainsight.Where(gainsight.Cond(s.externalIDField(), gainsight.OpEQ, w.key)),
-			PageSize: 2,
+			PageSize: maxNamedGsids + 1,
 		})
 		return err
 	})
 	if err != nil {
 		return "", err
 	}
-	if len(resp.Goals) == 0 {
-		return "", nil
-	}
-	return s.adoptGsid(ctx, w.key, resp.Goals[0].Gsid)
+	return s.foundGoal(ctx, w, resp.Goals)
 }
 
 // adoptGsid records a Gsid found by a Fetch; when another writer recorded
@@ -119,6 +117,7 @@ func (s *Service) upsertGoal(ctx context.Context, w *work) (outcome, error) {
 		Dissociation: association(w.ev.Data.Dissociate),
 		Lookups:      lookups(w.ev.Data.Fields),
 	}
+	fillUpdate(w, &req.Record)
 	if err := s.goalTypeID(ctx, &req.Record); err != nil {
 		return classify(err), err
 	}
@@ -147,6 +146,7 @@ func (s *Service) createGoal(ctx context.Context, w *work) (outcome, error) {
 		Association: association(w.ev.Data.Associate),
 		Lookups:     lookups(w.ev.Data.Fields),
 	}
+	noteKept(w, &req.Record)
 	var resp *gainsight.CreateGoalResponse
 	err := s.call(ctx, func(ctx context.Context) error {
 		var err error
@@ -185,6 +185,7 @@ func (s *Service) deleteGoal(ctx context.Context, w *work) (outcome, error) {
 		return ignored, nil
 	}
 	req := &gainsight.UpdateGoalRequest{Record: goalRecord(w.ev, gsid), Lookups: lookups(w.ev.Data.Fields)}
+	fillUpdate(w, &req.Record)
 	if err := s.goalTypeID(ctx, &req.Record); err != nil {
 		return classify(err), err
 	}

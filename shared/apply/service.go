@@ -40,7 +40,7 @@ type Store interface {
 	Release(ctx context.Context, c state.Claim) error
 	LockGoal(ctx context.Context, recordKey, owner string, lease time.Duration) (state.Goal, bool, error)
 	UnlockGoal(ctx context.Context, recordKey, owner string) error
-	PutGoalVersion(ctx context.Context, recordKey, gsid string, version time.Time, eventID string) error
+	PutGoalApplied(ctx context.Context, recordKey, gsid string, version time.Time, eventID string, kept state.Kept) error
 	SetGsid(ctx context.Context, recordKey, gsid string) error
 	ForgetGsid(ctx context.Context, recordKey, gsid string) error
 	MarkCreating(ctx context.Context, recordKey, eventID string) error

@@ -79,10 +79,11 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	out, err := s.apply(cctx, w)
 	cancel()
 	if err == nil {
-		// Record the version (and the Gsid) before acknowledging, so a
-		// redelivery finds the goal and an older event is refused.
+		// Record the version (and the Gsid, and the goal's Name and status
+		// as sent) before acknowledging, so a redelivery finds the goal and
+		// an older event is refused.
 		if w.gsid != "" || out == done {
-			err = s.Store.PutGoalVersion(ctx, key, w.gsid, ev.Time, ev.ID)
+			err = s.Store.PutGoalApplied(ctx, key, w.gsid, ev.Time, ev.ID, w.kept)
 			if errors.Is(err, state.ErrStale) {
 				// A newer event was recorded meanwhile: only possible
 				// when this unit outlived its record lock.
@@ -112,6 +113,14 @@ type work struct {
 	// gsid is the Gainsight object the unit ended on (created, found or
 	// known).
 	gsid string
+	// updating is the goal Gsid the last update was sent to (see
+	// recovering).
+	updating string
+	// fetched is the Name and status of the goal a Fetch resolved; kept
+	// is what the create or update sent, kept in the state when it
+	// succeeds (see kept.go).
+	fetched state.Kept
+	kept    state.Kept
 }
 
 // finish ends the claims of msgs after err: retryable errors release the

@@ -6,8 +6,11 @@
 //
 //   - goal#<recordKey>: the Gainsight Gsid of a CRM record, the version (CRM
 //     change time) of the last event applied to it, the id of that event,
-//     and, while a create call is in flight or its outcome is unknown, a
-//     create-pending marker. Goal items never expire.
+//     the goal's Name and status as goalrelay last sent them (goalName,
+//     statusName or statusId: an update must repeat them, see Kept and
+//     PutGoalApplied), and, while a create call is in flight or its
+//     outcome is unknown, a create-pending marker. Goal items never
+//     expire.
 //   - event#<eventId>: the idempotency record of one canonical event:
 //     IN_PROGRESS under a lease, RELEASED, or COMPLETE until expiresAt
 //     (at least three days: CRMs retry for 24 hours and more).

@@ -75,6 +75,9 @@ type Goal struct {
 	// create, and when.
 	CreateEventID   string
 	CreateStartedAt time.Time
+	// Kept is the goal's Name and status as goalrelay last sent them
+	// (PutGoalApplied); empty when it never sent them.
+	Kept Kept
 }
 
 func goalKey(recordKey string) map[string]types.AttributeValue { return key(GoalPrefix + recordKey) }
@@ -87,6 +90,7 @@ func decodeGoal(recordKey string, item map[string]types.AttributeValue) Goal {
 		UpdatedAt:       getMillis(item, attrUpdatedAt),
 		CreateEventID:   getStr(item, attrCreateEventID),
 		CreateStartedAt: getMillis(item, attrCreateStarted),
+		Kept:            decodeKept(item),
 	}
 	if v, ok := getVersion(item, attrVersion); ok {
 		g.Version = v
@@ -126,50 +130,7 @@ func (s *Store) GetGoal(ctx context.Context, recordKey string) (g Goal, ok bool,
 // different stored Gsid gives a *GsidConflictError and nothing is written),
 // and ends a pending create. An empty gsid leaves the stored one alone.
 func (s *Store) PutGoalVersion(ctx context.Context, recordKey, gsid string, version time.Time, eventID string) error {
-	if recordKey == "" || eventID == "" {
-		return errors.New("state: PutGoalVersion needs a record key and an event id")
-	}
-	if version.IsZero() {
-		return fmt.Errorf("state: goal %s: event %s has no version (CRM change time)", recordKey, eventID)
-	}
-	names := map[string]string{"#v": attrVersion}
-	values := map[string]types.AttributeValue{
-		":v":   versionNumber(version),
-		":e":   str(eventID),
-		":now": num(s.opts.Now().UnixMilli()),
-	}
-	update := "SET #v = :v, " + attrLastEventID + " = :e, " + attrUpdatedAt + " = :now"
-	cond := "(attribute_not_exists(#v) OR #v <= :v)"
-	if gsid != "" {
-		values[":g"] = str(gsid)
-		update += ", " + attrGsid + " = :g REMOVE " + attrCreateEventID + ", " + attrCreateStarted
-		cond += " AND (attribute_not_exists(" + attrGsid + ") OR " + attrGsid + " = :g)"
-	}
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                           aws.String(s.table),
-		Key:                                 goalKey(recordKey),
-		UpdateExpression:                    aws.String(update),
-		ConditionExpression:                 aws.String(cond),
-		ExpressionAttributeNames:            names,
-		ExpressionAttributeValues:           values,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if err == nil {
-		return nil
-	}
-	old, ok := conditionFailed(err)
-	if !ok {
-		return fmt.Errorf("state: put goal %s version: %w", recordKey, err)
-	}
-	g := decodeGoal(recordKey, old)
-	if g.Version.After(version) {
-		return fmt.Errorf("%w: goal %s is at %s (event %s), event %s is at %s", ErrStale, recordKey,
-			g.Version.Format(time.RFC3339Nano), g.LastEventID, eventID, version.UTC().Format(time.RFC3339Nano))
-	}
-	if gsid != "" && g.Gsid != "" && g.Gsid != gsid {
-		return &GsidConflictError{RecordKey: recordKey, Stored: g.Gsid, Attempted: gsid}
-	}
-	return fmt.Errorf("state: put goal %s version: condition failed on an item that satisfies it (concurrent write?): %w", recordKey, err)
+	return s.PutGoalApplied(ctx, recordKey, gsid, version, eventID, Kept{})
 }
 
 // SetGsid records the Gsid that a create returned or a Fetch found, and
@@ -278,10 +239,11 @@ func (s *Store) ClearCreating(ctx context.Context, recordKey, eventID string) er
 	return fmt.Errorf("state: clear goal %s creating: %w", recordKey, err)
 }
 
-// ForgetGsid removes the record's Gsid after its Gainsight object (a
-// template or a metric) was deleted, so that a later upsert of the record
-// creates a new one instead of updating the deleted one. A record that
-// holds another Gsid by then is left alone.
+// ForgetGsid removes the record's Gsid after its Gainsight object was
+// deleted (a template or a metric by goalrelay, a goal by somebody in
+// Gainsight), so that a later upsert of the record creates a new one
+// instead of updating the deleted one. A record that holds another Gsid by
+// then is left alone. The version and what Kept holds stay.
 func (s *Store) ForgetGsid(ctx context.Context, recordKey, gsid string) error {
 	if recordKey == "" || gsid == "" {
 		return errors.New("state: ForgetGsid needs a record key and a gsid")
