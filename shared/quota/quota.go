@@ -310,6 +310,11 @@ func (l *Limiter) takeWait(ctx context.Context) (waited time.Duration, probe boo
 		if err != nil {
 			return waited, false, err
 		}
+		if res.outcome != taken && res.outcome != probeDue {
+			// The probe is no longer ours to claim (the mark was cleared,
+			// the day changed, a wait came first): read afresh.
+			probeAt = 0
+		}
 		switch res.outcome {
 		case taken:
 			return waited, probeAt != 0, nil
