@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/goalrelay/goalrelay/shared/emf"
@@ -24,14 +25,42 @@ func (s *Service) call(ctx context.Context, fn func(context.Context) error) erro
 	return err
 }
 
+// callOnce is one call. With a limiter that tells a day spent by others
+// from a busy minute (dayQuota), a 429 goes to RateLimited: when the day
+// is (or becomes) marked spent, the error also wraps the
+// *quota.LimitError, so that the message is deferred like one that Take
+// refused for the day. A probe's call that Gainsight answers clears the
+// mark.
 func (s *Service) callOnce(ctx context.Context, fn func(context.Context) error) error {
-	if err := s.Quota.Take(ctx); err != nil {
+	dq, _ := s.Quota.(dayQuota)
+	probe := false
+	var err error
+	if dq != nil {
+		probe, err = dq.TakeProbe(ctx)
+	} else {
+		err = s.Quota.Take(ctx)
+	}
+	if err != nil {
 		return err
 	}
 	s.Metrics.Inc(emf.GainsightCalls)
-	err := fn(ctx)
+	err = fn(ctx)
 	var rl *gainsight.RateLimitError
 	switch {
+	case errors.As(err, &rl) && dq != nil:
+		s.Metrics.Inc(emf.Gainsight429)
+		v, qerr := dq.RateLimited(ctx, rl.RetryAfter)
+		if qerr != nil {
+			s.logger().WarnContext(ctx, "cannot note a 429 in the quota", "error", qerr.Error())
+		}
+		if v.Marked {
+			s.Metrics.Inc(MetricDaySpentByOthers)
+			s.logger().WarnContext(ctx, "tenant's daily quota spent by others: Gainsight refuses fresh minute windows without Retry-After; messages wait",
+				"next_probe", v.DaySpent.Probe.Format(time.RFC3339), "day_resets", v.DaySpent.Resets.Format(time.RFC3339))
+		}
+		if v.DaySpent != nil {
+			return fmt.Errorf("%w; %w", err, v.DaySpent)
+		}
 	case errors.As(err, &rl):
 		s.Metrics.Inc(emf.Gainsight429)
 		wait := rl.RetryAfter
@@ -42,6 +71,12 @@ func (s *Service) callOnce(ctx context.Context, fn func(context.Context) error) 
 	case gainsight.IsRetryable(err) && gainsight.RetryAfter(err) > 0:
 		// A 503 with Retry-After: every consumer holds back too.
 		_ = s.Quota.Penalize(ctx, gainsight.RetryAfter(err))
+	case probe && answered(err):
+		if qerr := dq.DayBack(ctx); qerr != nil {
+			s.logger().WarnContext(ctx, "cannot clear the spent-day mark", "error", qerr.Error())
+		} else {
+			s.logger().InfoContext(ctx, "daily quota back: the probe's call was answered; the spent-day mark is cleared")
+		}
 	}
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/quota"
 )
 
@@ -33,12 +34,31 @@ const minDefer = time.Minute
 // Retry-After runs; zero otherwise. Without it such a message would come
 // back every visibility timeout and reach the DLQ after maxReceiveCount
 // receives although nothing is wrong with it.
-func (s *Service) deferral(m *message) time.Duration {
+//
+// A day spent by others (quota.LimitDaySpent) is waited for until the next
+// probe at first, then until the day resets (daySpentWait). spent is that
+// mark when some message of the batch met it: a message that failed
+// earlier in the batch on a 429 without Retry-After (the first strike)
+// waits with the others.
+func (s *Service) deferral(m *message, spent *quota.LimitError) time.Duration {
+	if m.outcome != retry {
+		return 0
+	}
 	var le *quota.LimitError
-	if m.outcome != retry || !errors.As(m.err, &le) || le.Limit == "minute" {
+	if !errors.As(m.err, &le) {
+		var rl *gainsight.RateLimitError
+		if spent == nil || !errors.As(m.err, &rl) || rl.RetryAfter > 0 {
+			return 0
+		}
+		le = spent
+	}
+	if le.Limit == "minute" {
 		return 0
 	}
 	d := le.Resets.Sub(s.now())
+	if le.Limit == quota.LimitDaySpent {
+		d = s.daySpentWait(m, le)
+	}
 	if d < minDefer {
 		return 0
 	}
@@ -51,9 +71,17 @@ func (s *Service) deferMessages(ctx context.Context, msgs []*message) {
 	if s.Defer == nil {
 		return
 	}
+	var spent *quota.LimitError
+	for _, m := range msgs {
+		var le *quota.LimitError
+		if m.outcome == retry && errors.As(m.err, &le) && le.Limit == quota.LimitDaySpent {
+			spent = le
+			break
+		}
+	}
 	byQueue := map[string][]types.ChangeMessageVisibilityBatchRequestEntry{}
 	for _, m := range msgs {
-		d := s.deferral(m)
+		d := s.deferral(m, spent)
 		if d == 0 || m.rec.ReceiptHandle == "" || m.rec.EventSourceARN == "" {
 			continue
 		}

@@ -28,6 +28,23 @@
 // (state.Kept, written with the version), else from the Fetch that
 // resolved the goal; with neither, it goes without them (kept.go).
 //
+// Messages that wait for the quota are deferred (defer.go): made invisible
+// with ChangeMessageVisibility until it frees up (at most 12 hours), so they
+// do not come back every visibility timeout and reach the DLQ after
+// maxReceiveCount receives. That covers the day's budget, a long
+// Retry-After, and a tenant day spent by other integrations: every 429 goes
+// to quota.Limiter.RateLimited, which marks the day spent after 429s
+// without Retry-After in two fresh minute windows (shared/quota's package
+// documentation); the call that marks it, every later Take, and the
+// batch's earlier 429s without Retry-After then fail with the day-spent
+// *quota.LimitError. Such a message waits until the next hourly probe on
+// its first two receives, then until the next UTC day, so it is received
+// only a few times on a spent day. The probe is one call per hour,
+// tenant-wide; when Gainsight answers it (not with a 429), apply clears
+// the mark (DayBack) and logs "daily quota back". The consumer that marks
+// the day counts DaySpentByOthers (EMF) and logs a warning with the next
+// probe and the day's reset.
+//
 // Its log line per message cuts the error text to 1 KiB and the Gainsight
 // request id to 256 bytes (logbound.Cut); the DLQ attributes are cut to
 // 1 KiB. The Gainsight client has already redacted the access key from

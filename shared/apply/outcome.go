@@ -85,6 +85,9 @@ func classify(err error) outcome {
 	case errors.Is(err, state.ErrBusy),
 		errors.Is(err, state.ErrLocked),
 		errors.Is(err, quota.ErrNoTime),
+		// The day's budget, or the tenant's day spent by others
+		// (quota.LimitDaySpent, also wrapped with the 429 that marked it):
+		// retried, and deferred (defer.go), never dead-lettered for it.
 		errors.Is(err, quota.ErrDailyExhausted),
 		errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, context.Canceled):

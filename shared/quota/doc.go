@@ -10,7 +10,8 @@
 // other integrations on the tenant. Items, partition key "pk":
 //
 //	quota#minute#<window start, RFC 3339 UTC>   n (Number), expiresAt, penalizedAt (epoch ms, after a 429)
-//	quota#day#<YYYY-MM-DD>                      n (Number), expiresAt, notBefore (epoch ms, after a 429)
+//	quota#day#<YYYY-MM-DD>                      n (Number), expiresAt, notBefore (epoch ms, after a 429),
+//	                                            strikeAt, spentAt, probeAt (epoch ms; a day spent by others)
 //
 // Take adds one to both counters in a single TransactWriteItems, each
 // conditional on its counter being below its budget, so no interleaving
@@ -29,6 +30,37 @@
 // the window it was counted in. Under a backlog the minute is spent early
 // in each window, so the dead zone costs no throughput; it only delays a
 // lone call near a boundary by at most twice SkewGuard.
+//
+// A day spent by others. Our day counter knows only our own calls; another
+// integration on the tenant can spend Gainsight's day, and Gainsight then
+// answers every call with a 429 WITHOUT Retry-After until UTC midnight.
+// Penalize alone would make every consumer wait a minute and try again, all
+// day. RateLimited (which Penalizes too) tells the two apart:
+//
+//   - A 429 with Retry-After is a busy window (or a pause Gainsight
+//     names): Penalize, nothing more.
+//   - A 429 without Retry-After is a strike when its minute window held
+//     fewer than Options.FreshWindowCalls (default PerMinute/2) of our
+//     units before it: the tenant refused a window we had hardly used.
+//     The day item's strikeAt notes the strike's window start.
+//   - A strike in a LATER minute window than the noted one, at most
+//     Options.StrikeWithin (15 minutes; longer than the queue's 12-minute
+//     visibility timeout) after it, marks the day spent: spentAt (when)
+//     and probeAt (the next probe, Options.ProbeEvery = an hour later).
+//     The refusal persisted into a fresh minute window, which a minute
+//     limit never does.
+//
+// While the day is marked, Take returns ErrDailyExhausted with Limit
+// LimitDaySpent at once (Resets: the next day window; Probe: the next
+// probe), except for the probe: the first consumer to take a unit after
+// probeAt claims it in the same transaction (a condition on probeAt, which
+// moves ProbeEvery on), so one call per hour goes through tenant-wide;
+// TakeProbe tells the caller it holds it. If Gainsight answers the probe
+// (anything but a 429 or a failure to answer), the caller calls DayBack,
+// which removes spentAt, probeAt and strikeAt; otherwise the mark stays
+// until the next probe. The mark lives on the day's item, so it ends with
+// the day window whatever happens. Remaining reports it
+// (DaySpentByOthers, NextProbe, DayLeft 0).
 //
 // Time is injectable (Options.Now, Options.After), so tests never sleep.
 // The package imports the DynamoDB SDK only, nothing from Gainsight, SQS or

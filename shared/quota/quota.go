@@ -33,7 +33,17 @@ const (
 	attrExpires   = "expiresAt" // epoch seconds
 	attrNotBefore = "notBefore" // epoch milliseconds; day item, after a 429 with Retry-After
 	attrPenalized = "penalizedAt"
+
+	// Day item, for a day spent by others (see RateLimited); all epoch
+	// milliseconds.
+	attrStrike = "strikeAt" // start of the minute window of the last strike
+	attrSpent  = "spentAt"  // when the day was marked spent; absent: not marked
+	attrProbe  = "probeAt"  // when the next probe may go, while marked
 )
+
+// LimitDaySpent is LimitError.Limit while the day is marked spent by
+// others (see RateLimited).
+const LimitDaySpent = "day-spent"
 
 var (
 	// ErrNoTime: the minute's budget is spent (or a 429's Retry-After
@@ -51,14 +61,23 @@ var (
 type LimitError struct {
 	// Err is ErrNoTime or ErrDailyExhausted.
 	Err error
-	// Limit names what ran out: "minute", "day" or "retry-after" (a 429's
-	// Retry-After noted by Penalize).
+	// Limit names what ran out: "minute", "day", "retry-after" (a 429's
+	// Retry-After noted by Penalize) or LimitDaySpent (the tenant's day
+	// spent by others, marked by RateLimited; with ErrDailyExhausted).
 	Limit string
-	// Resets is when a unit is next free (the dead zone included).
+	// Resets is when a unit is next free (the dead zone included); for
+	// LimitDaySpent, the start of the next day window.
 	Resets time.Time
+	// Probe is, for LimitDaySpent, when the next probe may go: the one
+	// unit that is let through to see whether the day is back.
+	Probe time.Time
 }
 
 func (e *LimitError) Error() string {
+	if e.Limit == LimitDaySpent {
+		return fmt.Sprintf("%v (the tenant's day is spent by others; next probe at %s, day resets at %s)", e.Err,
+			e.Probe.UTC().Format(time.RFC3339Nano), e.Resets.UTC().Format(time.RFC3339Nano))
+	}
 	return fmt.Sprintf("%v (%s limit; next unit at %s)", e.Err, e.Limit, e.Resets.UTC().Format(time.RFC3339Nano))
 }
 
@@ -109,6 +128,22 @@ type Options struct {
 	Now   func() time.Time
 	After func(time.Duration) <-chan time.Time
 
+	// FreshWindowCalls: a 429 without Retry-After is a strike (evidence
+	// that the tenant's day is spent, see RateLimited) only when fewer
+	// than this many of our units had been taken in its minute window.
+	// Zero means PerMinute/2.
+	FreshWindowCalls int
+	// StrikeWithin: two strikes in different minute windows mark the day
+	// spent when the earlier one's window started at most this long
+	// before the later one's. Zero means 15 windows (15 minutes): longer
+	// than the queue's visibility timeout (12 minutes), so a lone message's
+	// redelivery still pairs with its first 429.
+	StrikeWithin time.Duration
+	// ProbeEvery: while the day is marked spent, one unit is let through
+	// this often to see whether the day is back. Zero means 60 windows
+	// (an hour).
+	ProbeEvery time.Duration
+
 	// OnWait, if set, is called by Take with the time it spent waiting
 	// for the quota, whenever that is more than zero (for the apply
 	// function's QuotaWaitMs metric).
@@ -157,6 +192,15 @@ func New(client db, table string, optFns ...func(*Options)) *Limiter {
 	case o.DeadlineMargin < 0:
 		o.DeadlineMargin = 0
 	}
+	if o.FreshWindowCalls <= 0 {
+		o.FreshWindowCalls = max(1, o.PerMinute/2)
+	}
+	if o.StrikeWithin <= 0 {
+		o.StrikeWithin = 15 * o.Window
+	}
+	if o.ProbeEvery <= 0 {
+		o.ProbeEvery = 60 * o.Window
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -200,16 +244,36 @@ func (l *Limiter) DayKey(t time.Time) string {
 // for the next minute window when this one is spent and the context's
 // deadline (less Options.DeadlineMargin) allows it. It returns nil when the
 // caller may make one call now; a *LimitError with ErrNoTime or
-// ErrDailyExhausted; the context's error if it ends during a wait; or a
-// wrapped DynamoDB error.
+// ErrDailyExhausted (Limit "day", or LimitDaySpent while the day is marked
+// spent by others, at once and without waiting); the context's error if it
+// ends during a wait; or a wrapped DynamoDB error.
+//
+// While the day is marked spent, Take lets one unit through per
+// Options.ProbeEvery, tenant-wide; TakeProbe says whether the unit it
+// took is that probe.
 func (l *Limiter) Take(ctx context.Context) error {
-	_, err := l.TakeWait(ctx)
+	_, _, err := l.takeWait(ctx)
 	return err
 }
 
 // TakeWait is Take that also returns the time it spent waiting for the
 // quota (also given to Options.OnWait), whatever the outcome.
 func (l *Limiter) TakeWait(ctx context.Context) (waited time.Duration, err error) {
+	waited, _, err = l.takeWait(ctx)
+	return waited, err
+}
+
+// TakeProbe is Take that also reports whether the unit taken is the probe
+// of a day marked spent by others. The caller tells the limiter what the
+// probe's call met: DayBack when Gainsight answered it (the day is back),
+// RateLimited after a 429 (the day stays marked; the next probe is
+// Options.ProbeEvery after this one).
+func (l *Limiter) TakeProbe(ctx context.Context) (probe bool, err error) {
+	_, probe, err = l.takeWait(ctx)
+	return probe, err
+}
+
+func (l *Limiter) takeWait(ctx context.Context) (waited time.Duration, probe bool, err error) {
 	defer func() {
 		if waited > 0 && l.o.OnWait != nil {
 			l.o.OnWait(waited)
@@ -222,49 +286,68 @@ func (l *Limiter) TakeWait(ctx context.Context) (waited time.Duration, err error
 		return err
 	}
 	conflicts := 0
+	var probeAt int64 // the probe this consumer tries to claim; 0: an ordinary take
 	for {
 		if err := ctx.Err(); err != nil {
-			return waited, err
+			return waited, false, err
 		}
 		now := l.o.Now()
 		w := l.windowsAt(now)
 		g := l.o.SkewGuard
 		if g > 0 && now.Sub(w.minStart) < g {
 			if err := wait(w.minStart.Add(g), "minute"); err != nil {
-				return waited, err
+				return waited, false, err
 			}
 			continue
 		}
 		if g > 0 && w.minEnd.Sub(now) <= g {
 			if err := wait(w.minEnd.Add(g), "minute"); err != nil {
-				return waited, err
+				return waited, false, err
 			}
 			continue
 		}
-		res, err := l.take(ctx, now)
+		res, err := l.take(ctx, now, probeAt)
 		if err != nil {
-			return waited, err
+			return waited, false, err
+		}
+		if res.outcome != taken && res.outcome != probeDue {
+			// The probe is no longer ours to claim (the mark was cleared,
+			// the day changed, a wait came first): read afresh.
+			probeAt = 0
 		}
 		switch res.outcome {
 		case taken:
-			return waited, nil
+			return waited, probeAt != 0, nil
 		case minuteSpent:
 			if err := wait(w.minEnd.Add(g), "minute"); err != nil {
-				return waited, err
+				return waited, false, err
 			}
 		case paused:
 			if err := wait(res.until, "retry-after"); err != nil {
-				return waited, err
+				return waited, false, err
 			}
 		case daySpent:
-			return waited, &LimitError{Err: ErrDailyExhausted, Limit: "day", Resets: w.dayEnd.Add(g)}
+			return waited, false, &LimitError{Err: ErrDailyExhausted, Limit: "day", Resets: w.dayEnd.Add(g)}
+		case spentByOthers:
+			return waited, false, l.daySpentError(w, res.until)
+		case probeDue:
+			// Try to claim the probe: the take succeeds only while the
+			// day item's probeAt is still the one read, and moves it on.
+			if pa := res.until.UnixMilli(); pa != probeAt {
+				probeAt = pa
+				continue
+			}
+			conflicts++
+			if conflicts > 8 {
+				return waited, false, l.daySpentError(w, res.until)
+			}
 		case conflict:
 			// Another transaction held one of the items: try again soon,
 			// jittered so that colliding consumers spread out.
 			conflicts++
 			backoff := time.Duration(rand.Int64N(int64(min(conflicts, 8))*int64(2*time.Millisecond))) + time.Millisecond
 			if err := wait(now.Add(backoff), "minute"); err != nil {
-				return waited, err
+				return waited, false, err
 			}
 		}
 	}
@@ -297,6 +380,8 @@ const (
 	daySpent
 	paused // a 429's Retry-After runs until result.until
 	conflict
+	spentByOthers // the day is marked spent; the next probe is at result.until
+	probeDue      // the day is marked spent; the probe noted for result.until is due
 )
 
 type result struct {
@@ -305,10 +390,30 @@ type result struct {
 }
 
 // take is one attempt: one TransactWriteItems adding one to both counters.
-func (l *Limiter) take(ctx context.Context, now time.Time) (result, error) {
+// With probeAt (epoch ms) it claims the probe of a day marked spent: the day
+// counter's condition is then that probeAt is unchanged, and the update
+// moves it Options.ProbeEvery on; without, that the day is not marked.
+func (l *Limiter) take(ctx context.Context, now time.Time, probeAt int64) (result, error) {
 	w := l.windowsAt(now)
 	minKey, dayKey := l.MinuteKey(now), l.DayKey(now)
 	cond := "attribute_not_exists(#n) OR #n < :limit"
+	dayUpdate := "ADD #n :one SET #exp = :exp"
+	dayCond := "(" + cond + ") AND (attribute_not_exists(#nb) OR #nb <= :now) AND attribute_not_exists(#sp)"
+	dayNames := map[string]string{"#n": attrCount, "#exp": attrExpires, "#nb": attrNotBefore, "#sp": attrSpent}
+	dayValues := map[string]types.AttributeValue{
+		":one":   num(1),
+		":limit": num(int64(l.o.PerDay)),
+		":exp":   num(l.dayExpiry(w).Unix()),
+		":now":   num(now.UnixMilli()),
+	}
+	if probeAt != 0 {
+		dayUpdate += ", #pa = :next"
+		dayCond = "(" + cond + ") AND (attribute_not_exists(#nb) OR #nb <= :now) AND #pa = :pa"
+		delete(dayNames, "#sp")
+		dayNames["#pa"] = attrProbe
+		dayValues[":pa"] = num(probeAt)
+		dayValues[":next"] = num(now.Add(l.o.ProbeEvery).UnixMilli())
+	}
 	_, err := l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
 			{Update: &types.Update{
@@ -325,17 +430,12 @@ func (l *Limiter) take(ctx context.Context, now time.Time) (result, error) {
 				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 			}},
 			{Update: &types.Update{
-				TableName:                aws.String(l.table),
-				Key:                      key(dayKey),
-				UpdateExpression:         aws.String("ADD #n :one SET #exp = :exp"),
-				ConditionExpression:      aws.String("(" + cond + ") AND (attribute_not_exists(#nb) OR #nb <= :now)"),
-				ExpressionAttributeNames: map[string]string{"#n": attrCount, "#exp": attrExpires, "#nb": attrNotBefore},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":one":   num(1),
-					":limit": num(int64(l.o.PerDay)),
-					":exp":   num(l.dayExpiry(w).Unix()),
-					":now":   num(now.UnixMilli()),
-				},
+				TableName:                           aws.String(l.table),
+				Key:                                 key(dayKey),
+				UpdateExpression:                    aws.String(dayUpdate),
+				ConditionExpression:                 aws.String(dayCond),
+				ExpressionAttributeNames:            dayNames,
+				ExpressionAttributeValues:           dayValues,
 				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 			}},
 		},
@@ -374,8 +474,16 @@ func (l *Limiter) explainDay(item map[string]types.AttributeValue, now time.Time
 	if getNum(item, attrCount) >= int64(l.o.PerDay) {
 		return result{outcome: daySpent}
 	}
+	_, marked := item[attrSpent]
+	pa := getNum(item, attrProbe)
+	if marked && pa > now.UnixMilli() {
+		return result{outcome: spentByOthers, until: time.UnixMilli(pa)}
+	}
 	if nb := getNum(item, attrNotBefore); nb > now.UnixMilli() {
 		return result{outcome: paused, until: time.UnixMilli(nb)}
+	}
+	if marked {
+		return result{outcome: probeDue, until: time.UnixMilli(pa)}
 	}
 	// It changed since (a read without the returned item): try again.
 	return result{outcome: conflict}
@@ -394,10 +502,16 @@ func (l *Limiter) dayExpiry(w windows) time.Time    { return w.dayEnd.Add(l.o.Da
 // now + retryAfter (+ SkewGuard). Take honours that note like a spent
 // minute: it waits if the deadline allows, else ErrNoTime.
 func (l *Limiter) Penalize(ctx context.Context, retryAfter time.Duration) error {
-	now := l.o.Now()
+	_, err := l.penalize(ctx, l.o.Now(), retryAfter)
+	return err
+}
+
+// penalize is Penalize at now; it returns how many units the minute window
+// held before (PerMinute when it was spent already).
+func (l *Limiter) penalize(ctx context.Context, now time.Time, retryAfter time.Duration) (before int64, err error) {
 	w := l.windowsAt(now)
 	minKey := l.MinuteKey(now)
-	_, err := l.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := l.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(l.table),
 		Key:                      key(minKey),
 		UpdateExpression:         aws.String("SET #n = :limit, #exp = :exp, #p = :now"),
@@ -408,13 +522,19 @@ func (l *Limiter) Penalize(ctx context.Context, retryAfter time.Duration) error 
 			":exp":   num(l.minuteExpiry(w).Unix()),
 			":now":   num(now.UnixMilli()),
 		},
+		ReturnValues:                        types.ReturnValueUpdatedOld,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureNone,
 	})
-	if err != nil && !isConditionFailed(err) {
-		return fmt.Errorf("quota: penalize %s: %w", minKey, err)
+	switch {
+	case err == nil:
+		before = getNum(out.Attributes, attrCount)
+	case isConditionFailed(err):
+		before = int64(l.o.PerMinute)
+	default:
+		return 0, fmt.Errorf("quota: penalize %s: %w", minKey, err)
 	}
 	if retryAfter <= 0 {
-		return nil
+		return before, nil
 	}
 	until := now.Add(retryAfter + l.o.SkewGuard)
 	// The note goes on every day window up to until, so that a
@@ -434,10 +554,141 @@ func (l *Limiter) Penalize(ctx context.Context, retryAfter time.Duration) error 
 			},
 		})
 		if err != nil && !isConditionFailed(err) {
-			return fmt.Errorf("quota: note retry-after on %s: %w", dayKey, err)
+			return before, fmt.Errorf("quota: note retry-after on %s: %w", dayKey, err)
 		}
 	}
+	return before, nil
+}
+
+// Verdict is what RateLimited made of a 429.
+type Verdict struct {
+	// Strike: the 429 had no Retry-After and came in a fresh minute window
+	// (fewer than Options.FreshWindowCalls of our units taken in it).
+	Strike bool
+	// Marked: this 429 marked the day spent (it was the second strike).
+	Marked bool
+	// DaySpent is non-nil while the day is marked spent, whoever marked
+	// it: a *LimitError with ErrDailyExhausted and LimitDaySpent, to be
+	// treated like Take's.
+	DaySpent *LimitError
+}
+
+// RateLimited is Penalize for a 429 from Gainsight, which also tells a
+// tenant day spent by others from a busy minute. Gainsight answers 429
+// without Retry-After once the tenant's day is spent, whoever spent it;
+// our day counter cannot know what other integrations spent. So:
+//
+//   - A 429 with Retry-After is a busy window: Penalize, nothing more.
+//   - A 429 without Retry-After whose minute window held fewer than
+//     Options.FreshWindowCalls of our units (counted before Penalize marks
+//     the window spent) is a strike: the tenant refused a window we had
+//     hardly used. Its window's start is noted on the day counter
+//     (strikeAt).
+//   - A strike in a later minute window than a previous strike, at most
+//     Options.StrikeWithin after it, on the same day, marks the day spent
+//     (spentAt, probeAt = now + Options.ProbeEvery): the refusal
+//     persisted into a fresh minute window, which a minute limit never
+//     does.
+//
+// While the day is marked, Take returns ErrDailyExhausted (LimitDaySpent)
+// at once, except that one unit per Options.ProbeEvery goes through
+// (TakeProbe). The mark ends with the day window, or with DayBack.
+func (l *Limiter) RateLimited(ctx context.Context, retryAfter time.Duration) (Verdict, error) {
+	now := l.o.Now()
+	w := l.windowsAt(now)
+	before, err := l.penalize(ctx, now, retryAfter)
+	if err != nil || retryAfter > 0 {
+		return Verdict{}, err
+	}
+	dayKey := l.DayKey(now)
+	v := Verdict{Strike: before < int64(l.o.FreshWindowCalls)}
+	if !v.Strike {
+		item, err := l.get(ctx, dayKey)
+		if err != nil {
+			return v, err
+		}
+		v.DaySpent = l.markOf(item, w)
+		return v, nil
+	}
+	window := w.minStart.UnixMilli()
+	probe := now.Add(l.o.ProbeEvery)
+	_, err = l.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(l.table),
+		Key:                      key(dayKey),
+		UpdateExpression:         aws.String("SET #sp = :now, #pa = :probe, #exp = if_not_exists(#exp, :exp)"),
+		ConditionExpression:      aws.String("attribute_not_exists(#sp) AND #st < :window AND #st >= :since"),
+		ExpressionAttributeNames: map[string]string{"#sp": attrSpent, "#pa": attrProbe, "#exp": attrExpires, "#st": attrStrike},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":now":    num(now.UnixMilli()),
+			":probe":  num(probe.UnixMilli()),
+			":exp":    num(l.dayExpiry(w).Unix()),
+			":window": num(window),
+			":since":  num(w.minStart.Add(-l.o.StrikeWithin).UnixMilli()),
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		v.Marked, v.DaySpent = true, l.daySpentError(w, probe)
+		return v, nil
+	}
+	var cf *types.ConditionalCheckFailedException
+	if !errors.As(err, &cf) {
+		return v, fmt.Errorf("quota: mark %s spent: %w", dayKey, err)
+	}
+	item := cf.Item
+	if item == nil {
+		if item, err = l.get(ctx, dayKey); err != nil {
+			return v, err
+		}
+	}
+	if v.DaySpent = l.markOf(item, w); v.DaySpent != nil {
+		return v, nil
+	}
+	// The first strike (or one too far from the last): note it.
+	_, err = l.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(l.table),
+		Key:                      key(dayKey),
+		UpdateExpression:         aws.String("SET #st = :window, #exp = if_not_exists(#exp, :exp)"),
+		ConditionExpression:      aws.String("attribute_not_exists(#st) OR #st < :window"),
+		ExpressionAttributeNames: map[string]string{"#st": attrStrike, "#exp": attrExpires},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":window": num(window),
+			":exp":    num(l.dayExpiry(w).Unix()),
+		},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return v, fmt.Errorf("quota: note strike on %s: %w", dayKey, err)
+	}
+	return v, nil
+}
+
+// DayBack clears the mark of a day spent by others, and its strikes: the
+// probe's call was answered (not with a 429), so the tenant's day is back.
+func (l *Limiter) DayBack(ctx context.Context) error {
+	dayKey := l.DayKey(l.o.Now())
+	_, err := l.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(l.table),
+		Key:                      key(dayKey),
+		UpdateExpression:         aws.String("REMOVE #sp, #pa, #st"),
+		ConditionExpression:      aws.String("attribute_exists(#sp)"),
+		ExpressionAttributeNames: map[string]string{"#sp": attrSpent, "#pa": attrProbe, "#st": attrStrike},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("quota: clear the spent mark of %s: %w", dayKey, err)
+	}
 	return nil
+}
+
+// markOf is the *LimitError of a day item marked spent, nil when it is not.
+func (l *Limiter) markOf(item map[string]types.AttributeValue, w windows) *LimitError {
+	if _, ok := item[attrSpent]; !ok {
+		return nil
+	}
+	return l.daySpentError(w, time.UnixMilli(getNum(item, attrProbe)))
+}
+
+func (l *Limiter) daySpentError(w windows, probe time.Time) *LimitError {
+	return &LimitError{Err: ErrDailyExhausted, Limit: LimitDaySpent, Resets: w.dayEnd.Add(l.o.SkewGuard), Probe: probe.UTC()}
 }
 
 // Remaining is what is left of the quota: the units left in the current
@@ -445,6 +696,10 @@ func (l *Limiter) Penalize(ctx context.Context, retryAfter time.Duration) error 
 type Remaining struct {
 	MinuteLeft, DayLeft     int
 	MinuteResets, DayResets time.Time
+	// DaySpentByOthers: the day is marked spent (see RateLimited); DayLeft
+	// is then 0, and NextProbe is when one call is next let through.
+	DaySpentByOthers bool
+	NextProbe        time.Time
 }
 
 // Remaining reports the units left in the current minute and day windows
@@ -469,6 +724,10 @@ func (l *Limiter) Remaining(ctx context.Context) (Remaining, error) {
 	}
 	if nb := time.UnixMilli(getNum(dayItem, attrNotBefore)).UTC(); nb.After(now) {
 		r.MinuteLeft, r.MinuteResets = 0, nb
+	}
+	if _, ok := dayItem[attrSpent]; ok {
+		r.DayLeft, r.DaySpentByOthers = 0, true
+		r.NextProbe = time.UnixMilli(getNum(dayItem, attrProbe)).UTC()
 	}
 	return r, nil
 }

@@ -75,6 +75,9 @@ type Options struct {
 	// Empty starts the tenant without seed data (statuses and goal types
 	// "Default"/"New" are still created, as every tenant has them).
 	Empty bool
+	// OmitRetryAfter answers a quota 429 without the Retry-After header,
+	// as Gainsight does once the tenant's day is spent.
+	OmitRetryAfter bool
 }
 
 // Server is an in-memory Gainsight tenant speaking the Customer Goals API.
@@ -447,7 +450,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	fault, latency, retryAfter, limited := s.admit(now, rt.endpoint)
 	if limited {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		if !s.o.OmitRetryAfter {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		}
 		s.send(rw, reqID, envelopeError(http.StatusTooManyRequests, "GS_4290", "TOO_MANY_REQUESTS",
 			fmt.Sprintf("API rate limit exceeded; retry after %d seconds", retryAfter), reqID))
 		return
