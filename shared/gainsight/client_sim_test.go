@@ -418,7 +418,7 @@ func TestSimErrors(t *testing.T) {
 	})
 }
 
-// TestSimPaths checks that the client uses the /v1 paths and the simulator
+// TestSimPaths checks that the client uses the spec's paths and the simulator
 // routes every one of them to the intended endpoint.
 func TestSimPaths(t *testing.T) {
 	s := gainsighttest.NewServer(t)
