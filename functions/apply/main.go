@@ -44,6 +44,11 @@ func main() {
 		BaseURL:    cfg.GainsightBaseURL,
 		AccessKey:  keys,
 		HTTPClient: &http.Client{Timeout: cfg.GainsightCallTimeout},
+		// The spec is ambiguous about some paths and methods; the client
+		// learns which the tenant serves on the first call of each kind.
+		OnVariant: func(endpoint, variant string) {
+			log.Info("apply: gainsight endpoint variant", slog.String("endpoint", endpoint), slog.String("variant", variant))
+		},
 	})
 	if err != nil {
 		fail(log, err)

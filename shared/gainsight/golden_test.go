@@ -284,7 +284,7 @@ var endpointCases = []endpointCase{
 		},
 	},
 	{
-		name: "metric_create", method: http.MethodPost, path: "/v1/csgoal/external/metric/",
+		name: "metric_create", method: http.MethodPost, path: "/csgoal/external/metric/",
 		call: func(t *testing.T, c *gainsight.Client) {
 			res, err := c.CreateMetrics(t.Context(), &gainsight.CreateMetricsRequest{Requests: []gainsight.MetricInput{{
 				Record: gainsight.MetricRecord{
@@ -303,7 +303,7 @@ var endpointCases = []endpointCase{
 		},
 	},
 	{
-		name: "metric_update", method: http.MethodPut, path: "/v1/csgoal/external/metric/",
+		name: "metric_update", method: http.MethodPut, path: "/csgoal/external/metric/",
 		call: func(t *testing.T, c *gainsight.Client) {
 			res, err := c.UpdateMetrics(t.Context(), &gainsight.UpdateMetricsRequest{Requests: []gainsight.MetricInput{{
 				Record: gainsight.MetricRecord{
@@ -322,7 +322,7 @@ var endpointCases = []endpointCase{
 		},
 	},
 	{
-		name: "metric_delete", method: http.MethodDelete, path: "/v1/csgoal/external/metrics",
+		name: "metric_delete", method: http.MethodDelete, path: "/csgoal/external/metrics",
 		call: func(t *testing.T, c *gainsight.Client) {
 			res, err := c.DeleteMetrics(t.Context(), &gainsight.DeleteMetricsRequest{
 				RecordIDs: []string{"1I0056K976K5AXWOB1NB0L2GCSS77AMROJ8W"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 )
 
 // Units of measure of a metric.
@@ -80,8 +79,9 @@ type metricWriteBody struct {
 	Requests []MetricInput `json:"requests"`
 }
 
-// CreateMetrics creates metrics: POST /v1/csgoal/external/metric/ (see
-// PathMetric for why /v1).
+// CreateMetrics creates metrics: POST /csgoal/external/metric/ as the spec
+// writes it, or under /v1 if the tenant serves that instead (see
+// Client.Variants).
 func (c *Client) CreateMetrics(ctx context.Context, r *CreateMetricsRequest) (*CreateMetricsResponse, error) {
 	if r == nil {
 		return nil, errNilRequest
@@ -89,10 +89,11 @@ func (c *Client) CreateMetrics(ctx context.Context, r *CreateMetricsRequest) (*C
 	if len(r.Requests) == 0 {
 		return nil, errors.New("gainsight: CreateMetrics: no metrics")
 	}
-	return c.writeMetrics(ctx, http.MethodPost, r.Requests)
+	return c.writeMetrics(ctx, EndpointMetricCreate, r.Requests)
 }
 
-// UpdateMetrics updates metrics: PUT /v1/csgoal/external/metric/.
+// UpdateMetrics updates metrics: PUT /csgoal/external/metric/, or under /v1
+// (see Client.Variants).
 func (c *Client) UpdateMetrics(ctx context.Context, r *UpdateMetricsRequest) (*UpdateMetricsResponse, error) {
 	if r == nil {
 		return nil, errNilRequest
@@ -105,15 +106,15 @@ func (c *Client) UpdateMetrics(ctx context.Context, r *UpdateMetricsRequest) (*U
 			return nil, errors.New("gainsight: UpdateMetrics: every Record needs its Gsid")
 		}
 	}
-	return c.writeMetrics(ctx, http.MethodPut, r.Requests)
+	return c.writeMetrics(ctx, EndpointMetricUpdate, r.Requests)
 }
 
-func (c *Client) writeMetrics(ctx context.Context, method string, in []MetricInput) (*MetricsResponse, error) {
+func (c *Client) writeMetrics(ctx context.Context, endpoint string, in []MetricInput) (*MetricsResponse, error) {
 	var out struct {
 		SuccessList []Metric          `json:"successList"`
 		FailureList []json.RawMessage `json:"failureList"`
 	}
-	id, err := c.do(ctx, call{method: method, path: PathMetric, in: metricWriteBody{Requests: in}, out: &out})
+	id, err := c.doVariant(ctx, endpoint, call{in: metricWriteBody{Requests: in}, out: &out})
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +132,8 @@ type DeleteMetricsResponse struct {
 	DeletedMetrics []Metric
 }
 
-// DeleteMetrics deletes metrics: DELETE /v1/csgoal/external/metrics, with a
-// JSON body (see PathMetric for why /v1). A metric still used by a goal, a
+// DeleteMetrics deletes metrics: DELETE /csgoal/external/metrics, or under
+// /v1 (see Client.Variants), with a JSON body. A metric still used by a goal, a
 // template or a layout is refused with VC_8026; the *APIError's Usage says
 // where it is used.
 func (c *Client) DeleteMetrics(ctx context.Context, r *DeleteMetricsRequest) (*DeleteMetricsResponse, error) {
@@ -145,7 +146,7 @@ func (c *Client) DeleteMetrics(ctx context.Context, r *DeleteMetricsRequest) (*D
 	var out struct {
 		DeletedMetrics []Metric `json:"deletedMetrics"`
 	}
-	id, err := c.do(ctx, call{method: http.MethodDelete, path: PathDeleteMetrics, in: r, out: &out})
+	id, err := c.doVariant(ctx, EndpointMetricDelete, call{in: r, out: &out})
 	if err != nil {
 		return nil, err
 	}

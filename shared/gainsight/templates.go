@@ -142,13 +142,14 @@ func (c *Client) CreateTemplates(ctx context.Context, r *CreateTemplatesRequest)
 	return c.writeTemplates(ctx, http.MethodPost, templateWriteBody{Requests: r.Requests, Lookups: r.Lookups})
 }
 
-// UpdateTemplates updates goal templates: PUT /v1/csgoal/external/template.
+// UpdateTemplates updates goal templates: PUT /v1/csgoal/external/template,
+// or POST if the tenant answers PUT with 405 (see Client.Variants).
 //
 // The spec lists the method as POST but writes the URL line as
-// "Put /v1/csgoal/external/template". We send PUT: POST to the same path
-// is template create, so a POST update could only be told apart by the
-// Gsid in the record, and every other update in this API (goals, metrics)
-// is a PUT. The simulator accepts both.
+// "Put /v1/csgoal/external/template". PUT is tried first: the URL lines
+// are the ones that name HTTP methods in the spec, and POST to the same
+// path is template create, so a POST first could never be told apart from
+// a create by its status.
 func (c *Client) UpdateTemplates(ctx context.Context, r *UpdateTemplatesRequest) (*UpdateTemplatesResponse, error) {
 	if r == nil {
 		return nil, errNilRequest
@@ -161,7 +162,12 @@ func (c *Client) UpdateTemplates(ctx context.Context, r *UpdateTemplatesRequest)
 			return nil, errors.New("gainsight: UpdateTemplates: every Record needs its Gsid")
 		}
 	}
-	return c.writeTemplates(ctx, http.MethodPut, templateWriteBody{Requests: r.Requests, Lookups: r.Lookups})
+	var out templatesData
+	id, err := c.doVariant(ctx, EndpointTemplateUpdate, call{in: templateWriteBody{Requests: r.Requests, Lookups: r.Lookups}, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	return &TemplatesResponse{RequestID: id, SuccessList: out.SuccessList, FailureList: out.FailureList}, nil
 }
 
 func (c *Client) writeTemplates(ctx context.Context, method string, in templateWriteBody) (*TemplatesResponse, error) {

@@ -206,7 +206,13 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if o.SimulatorOptions != nil {
 		simOptFns = append(simOptFns, o.SimulatorOptions)
 	}
-	s.Simulator = gainsighttest.New(gainsighttest.Options{CallsPerMinute: o.TenantCallsPerMinute, CallsPerDay: o.TenantCallsPerDay}, simOptFns...)
+	// A lenient simulator reading the apply function still relies on: it
+	// sends GoalTypeName in goal records, where the spec documents
+	// GoalTypeId. SimulatorOptions may turn it off.
+	s.Simulator = gainsighttest.New(gainsighttest.Options{
+		CallsPerMinute: o.TenantCallsPerMinute, CallsPerDay: o.TenantCallsPerDay,
+		AcceptGoalTypeName: true,
+	}, simOptFns...)
 	simAddr := o.SimulatorAddr
 	if simAddr == "" {
 		simAddr = "127.0.0.1:0"

@@ -23,6 +23,14 @@
 // Listen(addr) serves it in the background until Close; cmd/gainsight-sim
 // wraps that. Handler returns the http.Handler for in-process use.
 //
+// It is strict: at least as strict as the spec where the spec is clear, and
+// where the spec is ambiguous it serves one reading at a time, chosen by a
+// named Options field whose zero value is the literal, strict reading, so
+// that tests prove the client against each reading. Leniencies
+// (AcceptBothVariants, LenientUpdate, AcceptGoalTypeName, PicklistDetails)
+// are options documented as such; a caller that needs one sets it where it
+// builds the server, visibly.
+//
 // It is an independent implementation: it imports nothing from package
 // gainsight and has its own wire types, so a client bug cannot be mirrored
 // by a shared struct. It uses the standard library only and must not import
@@ -31,20 +39,26 @@
 // # What it simulates
 //
 //   - Goals: POST create (exactly one request per call), PUT update, POST
-//     fetch; templates: POST create, PUT update, DELETE delete, POST fetch;
-//     metrics: POST create, PUT update (path metric, with or without a
-//     trailing slash), DELETE delete (path metrics, plural); the admin
-//     picklist (GET with a JSON body, POST also accepted). Every path works
-//     with and without the /v1 prefix. Other paths answer 404, other methods
-//     405 with Allow.
+//     fetch; templates: POST create, PUT update (or POST, see below), DELETE
+//     delete, POST fetch; metrics: POST create and PUT update on
+//     /csgoal/external/metric/ (with its trailing slash), DELETE delete on
+//     /csgoal/external/metrics (plural), without /v1 unless
+//     Options.MetricPaths is MetricPathsV1; the admin picklist (GET with a
+//     JSON body). Every other path is served under /v1 only, exactly as the
+//     spec writes it. Other paths answer 404 and other methods 405 (with
+//     Allow), both with a Spring-style body {timestamp, status, error,
+//     [exception,] message, path}, as a gateway would.
 //   - A seeded tenant: companies (IBM, Acme Corp, Globex, Initech, Umbrella
 //     Corporation, Meta, NEW), relationships, opportunities, goal statuses
 //     (New, On Track, At Risk, Achieved, Not Achieved, Closed, In Progress),
 //     goal types (Default, CP Goal Type, Adoption, Renewal, Expansion, CG1,
 //     CG4, and the inactive Legacy Onboarding), metrics, CTAs, Success Plans,
-//     goals and templates, and the custom goal fields
+//     goals and templates, and the custom goal fields of
+//     Options.CustomFields (default DefaultCustomFields():
 //     goalrelay_external_id__gc, crm_stage__gc, cf_picklist__gc,
-//     cust_string_value__gc and comp_lookup_gsid__gc. Seed records reuse the
+//     cust_string_value__gc and comp_lookup_gsid__gc, empty tenants
+//     included); any other __gc name is refused in select, where and
+//     records. Seed records reuse the
 //     Gsids of the spec's samples, so every sample request of the spec runs
 //     verbatim. Tests extend the tenant with AddCompany, AddStatus,
 //     AddGoalType, AddMetric, AddCustomField, AddCTA and friends.
@@ -57,7 +71,8 @@
 //     aligned to the window length, i.e. minute and UTC-midnight
 //     boundaries), 100/minute and 50,000/day unless configured. Past a limit
 //     the answer is 429 with Retry-After: the whole seconds (rounded up, at
-//     least 1) until the binding window ends. Refused calls are not counted.
+//     least 1) until the binding window ends (no header with
+//     Options.RateLimitNoRetryAfter). Refused calls are not counted.
 //     Only authenticated, routed calls count. The clock is Options.Now
 //     (ManualClock for tests).
 //   - Faults: FailNext(n, Fault) queues answers (status and body, a hang
@@ -89,14 +104,30 @@
 // message is "<message> <requestId>" as in the spec's failure sample.
 // Metric errors are VC_1002 and VC_8026 (with errorInfo usageInLayouts,
 // usageInGoals, hasUsage). Transport-level errors use the envelope with
-// codes GS_4000 (bad request), GS_4010 (401), GS_4040, GS_4050, GS_4130,
-// GS_4290 (429), GS_5000 (internal), GS_FAULT (injected).
+// codes GS_4000 (bad request), GS_4010 (401), GS_4130, GS_4290 (429),
+// GS_5000 (internal), GS_FAULT (injected); 404 and 405 use the Spring-style
+// body of a gateway. With Options.ValidationErrors = ErrorsAsTable, the
+// invalid-field and invalid-status failures are answered as the error
+// table's HTTP 400 envelopes 8009 INVALID_FIELD and 8010
+// INVALID_STATUS_NAME instead of the samples' 500 bodies.
 //
 // # Choices where the spec is ambiguous
 //
-//   - Template update: PUT .../template (the URL line) and POST
-//     .../template with a Gsid in the record (the "Method POST" line) both
-//     update; a POST record without a Gsid creates.
+//   - Metric paths: without /v1 as written (default) or under /v1
+//     (Options.MetricPaths); the other variant is a 404.
+//   - Template update: PUT .../template (the URL line "Put ...", the
+//     default) or POST (the "Method POST" line,
+//     Options.TemplateUpdateMethod). With PUT, POST only creates and a POST
+//     record carrying a Gsid fails ("Invalid Gsid"); with POST, a record
+//     with a Gsid updates, one without creates, and PUT is a 405.
+//     Options.AcceptBothVariants (lenient) serves both readings of both.
+//   - Goal update must keep Name and a status: a record without Name, or
+//     without StatusName and StatusId, is refused ("Invalid Name ...",
+//     "Invalid StatusName ..."), as the spec says they cannot be left empty;
+//     Options.LenientUpdate (lenient) accepts partial updates.
+//   - GoalTypeName is documented for templates only: in a goal record it is
+//     an unknown field ("Invalid fields in request - GoalTypeName") unless
+//     Options.AcceptGoalTypeName (lenient).
 //   - Template fetch answers with the usual envelope, data.recordList being
 //     flat records (no dataList); Options.TemplateFetchBare answers the bare
 //     {"recordList": [...]} of the sample instead.
@@ -105,8 +136,8 @@
 //     sample) is a 500 CSGoalException "Invalid Gsid provided in request".
 //   - Invalid status name is the 500 CSGoalException of the sample, not the
 //     table's 400/8010; likewise invalid select fields are 500, not 8009.
-//   - Names (StatusName, GoalTypeName, associateGoalTypeNames) match case-
-//     insensitively; lookups match object fields exactly. FIRSTMATCH takes
+//   - Names (StatusName, template GoalTypeName, associateGoalTypeNames)
+//     match case-insensitively; lookups match object fields exactly. FIRSTMATCH takes
 //     the oldest record; empty multiMatchOption means FIRSTMATCH, empty
 //     onNoMatch means ERROR; onNoMatch NULL sets the target field to null.
 //   - metricsDissociation accepts Gsid strings (goal sample) and {metricId}
@@ -125,18 +156,25 @@
 //     (default 1); anything else is 8007. A page past the end is empty.
 //   - Where conditions: operators EQ, NE, IN, NOT_IN, CONTAINS,
 //     NOT_CONTAINS, STARTS_WITH, ENDS_WITH, GT, GTE, LT, LTE, BTW (two
-//     values), IS_NULL, IS_NOT_NULL. Text comparisons ignore case (the spec's
-//     STARTS_WITH "barca" returns "Barca custom goal"); numbers compare
-//     numerically, other text (dates) lexically; EQ with several values acts
-//     as IN, NE as NOT_IN. An empty or absent value counts as null. The
+//     values), IS_NULL, IS_NOT_NULL. EQ, IN, NE and NOT_IN compare text
+//     exactly, case included (nothing in the spec shows otherwise); the
+//     pattern and ordering operators ignore case (the spec's STARTS_WITH
+//     "barca" returns "Barca custom goal"); numbers compare numerically,
+//     other text (dates) lexically; EQ with several values acts as IN, NE as
+//     NOT_IN. An empty or absent value counts as null. The
 //     expression combines aliases with AND, OR and parentheses, AND binding
 //     tighter; no NOT. An empty expression ANDs every condition. Unknown
 //     fields, operators and aliases are "Invalid ..." 500 answers.
 //   - Picklist: an empty body means all goal types; active true keeps active
 //     entries only. entityIds keeps the goal types offered on any of those
 //     entities (ALL_ENTITY types always match; asking for ALL_ENTITY returns
-//     every type). includeChildPicklist adds childPicklistIds
-//     {"GOAL_STATUS": [status Gsids]} to each type and the status picklists
-//     as childPicklists; includeMetrics adds data.metrics, the metrics linked
-//     to the returned types, each with goalTypeIds.
+//     every type). The answer has exactly the shape of the spec's sample:
+//     "childPicklistIds": {} on every entry, "childPicklists": [] and
+//     "metrics": null, whatever includeChildPicklist and includeMetrics say
+//     (the sample asked for child picklists and got those). With
+//     Options.PicklistDetails (lenient, a guess the spec does not show)
+//     includeChildPicklist adds childPicklistIds {"GOAL_STATUS": [status
+//     Gsids]} and the status picklists as childPicklists, and includeMetrics
+//     adds data.metrics, the metrics linked to the returned types, each with
+//     goalTypeIds.
 package gainsighttest

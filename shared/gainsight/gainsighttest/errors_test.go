@@ -1,6 +1,7 @@
 package gainsighttest_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -41,6 +42,7 @@ func TestErrorAnswers(t *testing.T) {
 		status    int
 		code      string // envelope errorCode
 		exception string // CSGoalException message prefix
+		spring    bool   // a Spring-style 404 or 405 body with status
 	}
 	tests := []struct {
 		name, method, path, body string
@@ -55,12 +57,27 @@ func TestErrorAnswers(t *testing.T) {
 		{"missing status", http.MethodPost, create,
 			createBody(`{ "Name": "g", "EntityType": "COMPANY", "CompanyName": "IBM" }`, ""),
 			want{exception: "Invalid StatusName provided in request"}},
-		{"invalid goal type name", http.MethodPost, create,
-			createBody(`{ "Name": "g", "StatusName": "New", "GoalTypeName": "Nope", "EntityType": "COMPANY", "CompanyName": "IBM" }`, ""),
-			want{exception: "Invalid GoalTypeName provided in request"}},
-		{"inactive goal type", http.MethodPost, create,
-			createBody(`{ "Name": "g", "StatusName": "New", "GoalTypeName": "Legacy Onboarding", "EntityType": "COMPANY", "CompanyName": "IBM" }`, ""),
-			want{exception: "Invalid GoalTypeName"}},
+		{"goal type name on a goal", http.MethodPost, create,
+			createBody(`{ "Name": "g", "StatusName": "New", "GoalTypeName": "Default", "EntityType": "COMPANY", "CompanyName": "IBM" }`, ""),
+			want{exception: "Invalid fields in request - GoalTypeName"}},
+		{"goal type name on a goal update", http.MethodPut, update,
+			`{ "requests": [ { "record": { "Gsid": "1CG03GFNBH1NOBHOND412PHFQQEPGXWOQ1T9", "Name": "x", "StatusName": "New", "GoalTypeName": "Default" } } ] }`,
+			want{exception: "Invalid fields in request - GoalTypeName"}},
+		{"unknown custom field in a record", http.MethodPost, create,
+			createBody(`{ "Name": "g", "StatusName": "New", "EntityType": "COMPANY", "CompanyName": "IBM", "nope__gc": "x" }`, ""),
+			want{exception: "Invalid fields in request - nope__gc"}},
+		{"unknown custom field on update", http.MethodPut, update,
+			`{ "requests": [ { "record": { "Gsid": "1CG03GFNBH1NOBHOND412PHFQQEPGXWOQ1T9", "Name": "x", "StatusName": "New", "nope__gc": "x" } } ] }`,
+			want{exception: "Invalid fields in request - nope__gc"}},
+		{"update without Name", http.MethodPut, update,
+			`{ "requests": [ { "record": { "Gsid": "1CG03GFNBH1NOBHOND412PHFQQEPGXWOQ1T9", "StatusName": "New" } } ] }`,
+			want{exception: "Invalid Name provided in request"}},
+		{"update without status", http.MethodPut, update,
+			`{ "requests": [ { "record": { "Gsid": "1CG03GFNBH1NOBHOND412PHFQQEPGXWOQ1T9", "Name": "x" } } ] }`,
+			want{exception: "Invalid StatusName provided in request"}},
+		{"unknown goal type id", http.MethodPost, create,
+			createBody(`{ "Name": "g", "StatusName": "New", "GoalTypeId": "1I00NOPE", "EntityType": "COMPANY", "CompanyName": "IBM" }`, ""),
+			want{exception: "Invalid GoalTypeId"}},
 		{"missing name", http.MethodPost, create,
 			createBody(`{ "StatusName": "New", "EntityType": "COMPANY", "CompanyName": "IBM" }`, ""),
 			want{exception: "Invalid Name provided in request"}},
@@ -98,7 +115,7 @@ func TestErrorAnswers(t *testing.T) {
 		{"empty SP set", http.MethodPost, create, createBody(okRecord, `"association": { "SP": [] }`),
 			want{status: 400, code: "8002"}},
 		{"empty CTA dissociation on update", http.MethodPut, update,
-			`{ "requests": [ { "record": { "Gsid": "1CG03GFNBH1NOBHOND412PHFQQEPGXWOQ1T9" }, "dissociation": { "CTA": [] } } ] }`,
+			`{ "requests": [ { "record": { "Gsid": "1CG03GFNBH1NOBHOND412PHFQQEPGXWOQ1T9", "Name": "x", "StatusName": "New" }, "dissociation": { "CTA": [] } } ] }`,
 			want{status: 400, code: "8001"}},
 		{"unknown CTA", http.MethodPost, create, createBody(okRecord, `"association": { "CTA": ["1S01NOPE"] }`),
 			want{exception: "Invalid CTA Gsid"}},
@@ -171,21 +188,26 @@ func TestErrorAnswers(t *testing.T) {
 		{"malformed JSON", http.MethodPost, create, `{ "requests": [ `, want{status: 400, code: "GS_4000"}},
 		{"empty body", http.MethodPost, create, ``, want{status: 400, code: "GS_4000"}},
 		{"unknown member", http.MethodPost, create, `{ "request": [] }`, want{status: 400, code: "GS_4000"}},
-		{"wrong method", http.MethodGet, create, ``, want{status: 405, code: "GS_4050"}},
-		{"wrong method on metrics delete", http.MethodDelete, "/csgoal/external/metric", `{"recordIds": ["x"]}`, want{status: 405, code: "GS_4050"}},
-		{"unknown path", http.MethodPost, "/v1/csgoal/external/nothing", `{}`, want{status: 404, code: "GS_4040"}},
-		{"root", http.MethodGet, "/", ``, want{status: 404, code: "GS_4040"}},
+		{"wrong method", http.MethodGet, create, ``, want{status: 405, spring: true}},
+		{"wrong method on metrics delete", http.MethodDelete, "/csgoal/external/metric/", `{"recordIds": ["x"]}`, want{status: 405, spring: true}},
+		{"unknown path", http.MethodPost, "/v1/csgoal/external/nothing", `{}`, want{status: 404, spring: true}},
+		{"root", http.MethodGet, "/", ``, want{status: 404, spring: true}},
+		{"goal create without /v1", http.MethodPost, "/csgoal/external/create", createBody(okRecord, ""), want{status: 404, spring: true}},
+		{"metric create under /v1", http.MethodPost, "/v1/csgoal/external/metric/", `{ "requests": [ { "record": { "name": "x" } } ] }`, want{status: 404, spring: true}},
+		{"metric create without its trailing slash", http.MethodPost, "/csgoal/external/metric", `{ "requests": [ { "record": { "name": "x" } } ] }`, want{status: 404, spring: true}},
+		{"metric delete under /v1", http.MethodDelete, "/v1/csgoal/external/metrics", `{ "recordIds": ["1I0056K976K5AXWOB1NB0L2GCSS77AMROJ8W"] }`, want{status: 404, spring: true}},
+		{"picklist by POST", http.MethodPost, "/v1/csgoal/external/admin/picklist", `{}`, want{status: 405, spring: true}},
 		{"metric in use", http.MethodDelete, "/csgoal/external/metrics", `{ "recordIds": ["1I0056K976K5AXWOB1XICUZ6DNSP6MZDCWNQ"] }`,
 			want{status: 400, code: "VC_8026"}},
 		{"metric unknown on delete", http.MethodDelete, "/csgoal/external/metrics", `{ "recordIds": ["1I00NOPE"] }`,
 			want{status: 400, code: "VC_1002"}},
-		{"metric update unknown gsid", http.MethodPut, "/csgoal/external/metric", `{ "requests": [ { "record": { "gsid": "1I00NOPE", "name": "x" } } ] }`,
+		{"metric update unknown gsid", http.MethodPut, "/csgoal/external/metric/", `{ "requests": [ { "record": { "gsid": "1I00NOPE", "name": "x" } } ] }`,
 			want{status: 400, code: "VC_1002"}},
-		{"metric bad unit", http.MethodPost, "/csgoal/external/metric", `{ "requests": [ { "record": { "name": "x", "unitOfMeasure": "FURLONGS" } } ] }`,
+		{"metric bad unit", http.MethodPost, "/csgoal/external/metric/", `{ "requests": [ { "record": { "name": "x", "unitOfMeasure": "FURLONGS" } } ] }`,
 			want{status: 400, code: "VC_1002"}},
-		{"metric duplicate name", http.MethodPost, "/csgoal/external/metric", `{ "requests": [ { "record": { "name": "NPS" } } ] }`,
+		{"metric duplicate name", http.MethodPost, "/csgoal/external/metric/", `{ "requests": [ { "record": { "name": "NPS" } } ] }`,
 			want{status: 400, code: "VC_1002"}},
-		{"metric unknown goal type name", http.MethodPost, "/csgoal/external/metric", `{ "requests": [ { "record": { "name": "x" }, "associateGoalTypeNames": ["Nope"] } ] }`,
+		{"metric unknown goal type name", http.MethodPost, "/csgoal/external/metric/", `{ "requests": [ { "record": { "name": "x" }, "associateGoalTypeNames": ["Nope"] } ] }`,
 			want{status: 400, code: "VC_1002"}},
 		{"picklist bad category", http.MethodGet, "/v1/csgoal/external/admin/picklist", `{ "picklistCategory": "GOAL_COLOUR" }`,
 			want{status: 400, code: "GS_4000"}},
@@ -202,6 +224,8 @@ func TestErrorAnswers(t *testing.T) {
 				if p := str(a.Body, "path"); strings.HasPrefix(p, "/v1") || !strings.HasPrefix(p, "/csgoal/external/") {
 					t.Errorf("path %q", p)
 				}
+			} else if tt.want.spring {
+				wantSpring(t, a, tt.want.status, tt.path)
 			} else {
 				wantCode(t, a, tt.want.status, tt.want.code)
 			}
@@ -214,7 +238,7 @@ func TestErrorAnswers(t *testing.T) {
 
 func TestMetricInUseErrorInfo(t *testing.T) {
 	s := gainsighttest.NewServer(t)
-	a := do(t, s, http.MethodDelete, "/v1/csgoal/external/metrics", `{ "recordIds": ["1I0056K976K5AXWOB1XICUZ6DNSP6MZDCWNQ"] }`)
+	a := do(t, s, http.MethodDelete, "/csgoal/external/metrics", `{ "recordIds": ["1I0056K976K5AXWOB1XICUZ6DNSP6MZDCWNQ"] }`)
 	wantCode(t, a, 400, "VC_8026")
 	if get(a.Body, "errorInfo", "hasUsage") != true || str(a.Body, "errorInfo", "usageInGoals", 0, "gsid") != "1CG0LXVS2HO4Y5ZF1FQZ4XVPN0VE1AJSZ415" ||
 		str(a.Body, "errorInfo", "usageInGoals", 0, "name") != "gggg" || len(list(a.Body, "errorInfo", "usageInLayouts")) == 0 {
@@ -229,11 +253,11 @@ func TestMetricInUseErrorInfo(t *testing.T) {
 	}
 	for _, gsid := range []string{"1CG0LXVS2HO4Y5ZF1F6TV4R7ZV0ZO6MPG6S1"} {
 		wantOK(t, do(t, s, http.MethodPut, "/v1/csgoal/external/update",
-			`{ "requests": [ { "record": { "Gsid": "`+gsid+`", "metricsDissociation": ["`+nps+`"] } } ] }`))
+			`{ "requests": [ { "record": { "Gsid": "`+gsid+`", "Name": "g", "StatusName": "New", "metricsDissociation": ["`+nps+`"] } } ] }`))
 	}
 	wantOK(t, do(t, s, http.MethodPut, "/v1/csgoal/external/template",
 		`{ "requests": [ { "record": { "Gsid": "1CG01SX5TCMHZ0OXX0XMV01B68HZR4B6W7AX", "metricsDissociation": [{"metricId": "`+nps+`"}] } } ] }`))
-	a = do(t, s, http.MethodDelete, "/csgoal/external/metrics/", `{ "recordIds": ["`+nps+`"] }`)
+	a = do(t, s, http.MethodDelete, "/csgoal/external/metrics", `{ "recordIds": ["`+nps+`"] }`)
 	wantOK(t, a)
 	if str(a.Body, "data", "deletedMetrics", 0, "gsid") != nps || s.MetricID("NPS") != "" {
 		t.Fatal(a.Raw)
@@ -269,25 +293,89 @@ func TestOversizedBody(t *testing.T) {
 	wantCode(t, do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", big), http.StatusRequestEntityTooLarge, "GS_4130")
 }
 
-func TestPathsWithAndWithoutV1(t *testing.T) {
-	s := gainsighttest.NewServer(t)
-	for _, p := range []string{
-		"/v1/csgoal/external/fetch", "/csgoal/external/fetch", "/csgoal/external/fetch/", "/v1/csgoal/external/fetch/",
+// Each endpoint is served on one path and with one method; the options
+// choose the variant where the spec is ambiguous, and the other variant
+// gets what a gateway answers, never a success.
+func TestOneVariantPerEndpoint(t *testing.T) {
+	const (
+		metric   = "/csgoal/external/metric/"
+		metrics  = "/csgoal/external/metrics"
+		template = "/v1/csgoal/external/template"
+	)
+	tplUpdate := func(days int) string {
+		return fmt.Sprintf(`{ "requests": [ { "record": { "Gsid": "1CG01SX5TCMHZ0OXX0XMV01B68HZR4B6W7AX", "DueDate": %d } } ] }`, days)
+	}
+	for _, tc := range []struct {
+		name            string
+		opt             func(*gainsighttest.Options)
+		served, refused string // metric path prefixes
+		update, other   string // template update method, and the other one
+	}{
+		{"defaults", func(*gainsighttest.Options) {}, "", "/v1", http.MethodPut, http.MethodPost},
+		{"v1 metrics", func(o *gainsighttest.Options) { o.MetricPaths = gainsighttest.MetricPathsV1 }, "/v1", "", http.MethodPut, http.MethodPost},
+		{"POST template update", func(o *gainsighttest.Options) { o.TemplateUpdateMethod = http.MethodPost }, "", "/v1", http.MethodPost, http.MethodPut},
 	} {
-		wantOK(t, do(t, s, http.MethodPost, p, `{"select": ["Gsid"]}`))
+		t.Run(tc.name, func(t *testing.T) {
+			s := gainsighttest.NewServer(t, tc.opt)
+			a := do(t, s, http.MethodPost, tc.served+metric, `{ "requests": [ { "record": { "name": "m1" } } ] }`)
+			wantOK(t, a)
+			id := str(a.Body, "data", "successList", 0, "gsid")
+			wantOK(t, do(t, s, http.MethodPut, tc.served+metric, `{ "requests": [ { "record": { "gsid": "`+id+`", "name": "m2" } } ] }`))
+			for _, m := range []string{http.MethodPost, http.MethodPut} {
+				wantSpring(t, do(t, s, m, tc.refused+metric, `{ "requests": [ { "record": { "name": "m3" } } ] }`), 404, tc.refused+metric)
+			}
+			wantSpring(t, do(t, s, http.MethodDelete, tc.refused+metrics, `{ "recordIds": ["`+id+`"] }`), 404, tc.refused+metrics)
+			wantOK(t, do(t, s, http.MethodDelete, tc.served+metrics, `{ "recordIds": ["`+id+`"] }`))
+			if s.MetricID("m3") != "" || s.MetricID("m2") != "" {
+				t.Fatalf("metrics %+v", s.Metrics())
+			}
+
+			wantOK(t, do(t, s, tc.update, template, tplUpdate(26)))
+			if g, _ := s.Goal("1CG01SX5TCMHZ0OXX0XMV01B68HZR4B6W7AX"); g.DueDays != 26 {
+				t.Fatalf("%+v", g)
+			}
+			a = do(t, s, tc.other, template, tplUpdate(27))
+			if tc.other == http.MethodPut {
+				wantSpring(t, a, 405, template)
+				if a.Header.Get("Allow") != "POST" {
+					t.Fatalf("Allow %q", a.Header.Get("Allow"))
+				}
+			} else {
+				// POST is template create: a record with a Gsid fails there.
+				wantOK(t, a)
+				if len(list(a.Body, "data", "successList")) != 0 ||
+					!strings.HasPrefix(str(a.Body, "data", "failureList", 0, "message"), "Invalid Gsid") {
+					t.Fatal(a.Raw)
+				}
+			}
+			if g, _ := s.Goal("1CG01SX5TCMHZ0OXX0XMV01B68HZR4B6W7AX"); g.DueDays != 26 {
+				t.Fatalf("the other variant changed the template: %+v", g)
+			}
+		})
 	}
-	for _, p := range []string{"/csgoal/external/metric", "/csgoal/external/metric/", "/v1/csgoal/external/metric", "/v1/csgoal/external/metric/"} {
-		a := do(t, s, http.MethodPost, p, `{ "requests": [ { "record": { "name": "m `+p+`" } } ] }`)
-		wantOK(t, a)
+
+	// Goal endpoints and the picklist live under /v1 only, without a
+	// trailing slash; the picklist is a GET.
+	s := gainsighttest.NewServer(t)
+	wantOK(t, do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", `{"select": ["Gsid"]}`))
+	for _, p := range []string{"/csgoal/external/fetch", "/v1/csgoal/external/fetch/"} {
+		wantSpring(t, do(t, s, http.MethodPost, p, `{"select": ["Gsid"]}`), 404, p)
 	}
-	for _, p := range []string{"/v1/csgoal/external/admin/picklist", "/csgoal/external/admin/picklist"} {
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
-			wantOK(t, do(t, s, m, p, `{"picklistCategory": "GOAL_STATUS"}`))
-		}
-		wantOK(t, do(t, s, http.MethodGet, p, nil)) // no body: defaults
-	}
-	a := do(t, s, http.MethodPatch, "/v1/csgoal/external/template", `{}`)
+	wantOK(t, do(t, s, http.MethodGet, "/v1/csgoal/external/admin/picklist", nil)) // no body: defaults
+	wantSpring(t, do(t, s, http.MethodPost, "/v1/csgoal/external/admin/picklist", `{}`), 405, "/v1/csgoal/external/admin/picklist")
+	a := do(t, s, http.MethodPatch, template, `{}`)
 	if a.Status != http.StatusMethodNotAllowed || a.Header.Get("Allow") != "POST, PUT" {
 		t.Fatalf("%d %q", a.Status, a.Header.Get("Allow"))
+	}
+
+	// AcceptBothVariants (lenient) serves both at once.
+	both := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.AcceptBothVariants = true })
+	for _, p := range []string{"", "/v1"} {
+		wantOK(t, do(t, both, http.MethodPost, p+metric, `{ "requests": [ { "record": { "name": "m`+p+`" } } ] }`))
+	}
+	wantOK(t, do(t, both, http.MethodPut, template, tplUpdate(28)))
+	wantOK(t, do(t, both, http.MethodPost, template, tplUpdate(29)))
+	if g, _ := both.Goal("1CG01SX5TCMHZ0OXX0XMV01B68HZR4B6W7AX"); g.DueDays != 29 {
+		t.Fatalf("%+v", g)
 	}
 }

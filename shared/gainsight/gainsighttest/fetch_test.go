@@ -70,8 +70,12 @@ func TestFetchOperators(t *testing.T) {
 		name, body string
 		want       []string
 	}{
-		{"EQ ignores case", cond("Name", "EQ", `["alpha"]`), []string{"Alpha"}},
-		{"EQ several values acts as IN", cond("Name", "EQ", `["alpha", "beta"]`), []string{"Alpha", "Beta"}},
+		{"EQ is case-sensitive", cond("Name", "EQ", `["alpha"]`), nil},
+		{"EQ exact", cond("Name", "EQ", `["Alpha"]`), []string{"Alpha"}},
+		{"EQ several values acts as IN", cond("Name", "EQ", `["Alpha", "beta"]`), []string{"Alpha"}},
+		{"IN is case-sensitive", cond("Name", "IN", `["BETA", "gamma"]`), nil},
+		{"NE is case-sensitive", cond("Name", "NE", `["alpha"]`), []string{"Alpha", "alphabet soup", "Beta", "Gamma"}},
+		{"EQ numeric", cond("score__gc", "EQ", `["5.0"]`), []string{"Alpha"}},
 		{"EQ scalar value", cond("Name", "EQ", `"Beta"`), []string{"Beta"}},
 		{"NE", cond("Name", "NE", `["Alpha"]`), []string{"alphabet soup", "Beta", "Gamma"}},
 		{"IN", cond("Name", "IN", `["Beta", "Gamma", "Delta"]`), []string{"Beta", "Gamma"}},
@@ -173,7 +177,7 @@ func TestLookups(t *testing.T) {
 	_ = second
 
 	// A relationship goal resolves the relationship, and takes its company.
-	a := do(t, s, http.MethodPost, "/csgoal/external/create", `{ "requests": [ { "record": { "Name": "r", "StatusName": "On Track", "EntityType": "RELATIONSHIP", "RelationshipName": "IBM Cloud" } } ],
+	a := do(t, s, http.MethodPost, "/v1/csgoal/external/create", `{ "requests": [ { "record": { "Name": "r", "StatusName": "On Track", "EntityType": "RELATIONSHIP", "RelationshipName": "IBM Cloud" } } ],
 		"lookups": { "RelationshipId": { "fields": { "RelationshipName": "Name" }, "lookupField": "Gsid", "objectName": "relationship", "multiMatchOption": "FIRSTMATCH", "onNoMatch": "ERROR" } } }`)
 	wantOK(t, a)
 	if str(a.Body, "data", "goal", "RelationshipId") != s.RelationshipID("IBM Cloud") || str(a.Body, "data", "goal", "CompanyId") != s.CompanyID("IBM") ||
@@ -198,7 +202,7 @@ func TestGoalFromTemplateAndMetricValues(t *testing.T) {
 		`{"metricId": "` + nps + `", "actualValue": [{"value": 25, "timestamp": "2026-03-02"}, {"value": 30, "timestamp": "2026-03-01"}]}`,
 	} {
 		wantOK(t, do(t, s, http.MethodPut, "/v1/csgoal/external/update",
-			`{ "requests": [ { "record": { "Gsid": "`+gsid+`", "metricsAssociation": [`+upd+`] } } ] }`))
+			`{ "requests": [ { "record": { "Gsid": "`+gsid+`", "Name": "from template", "StatusName": "New", "metricsAssociation": [`+upd+`] } } ] }`))
 	}
 	g, _ = s.Goal(gsid)
 	m := g.Metrics[0]
@@ -264,7 +268,7 @@ func TestPicklistFilters(t *testing.T) {
 	if slices.Contains(relType, "Renewal") || !slices.Contains(relType, "Default") {
 		t.Fatalf("%q", relType)
 	}
-	st := do(t, s, http.MethodPost, path, `{"picklistCategory": "GOAL_STATUS"}`)
+	st := do(t, s, http.MethodGet, path, `{"picklistCategory": "GOAL_STATUS"}`)
 	got := names(st)
 	if !slices.Equal(got, []string{"New", "On Track", "At Risk", "Achieved", "Not Achieved", "Closed", "In Progress"}) {
 		t.Fatalf("%q", got)
@@ -272,8 +276,15 @@ func TestPicklistFilters(t *testing.T) {
 	if get(st.Body, "data", "picklists", 3, "openStatusType") != false || get(st.Body, "data", "picklists", 0, "openStatusType") != true {
 		t.Fatal(st.Raw)
 	}
-	m := do(t, s, http.MethodGet, path, `{"entityIds": ["COMPANY"], "includeMetrics": true}`)
-	if ms := list(m.Body, "data", "metrics"); len(ms) == 0 || len(list(ms[0], "goalTypeIds")) == 0 {
+	// The spec never shows metrics filled: null by default, the
+	// simulator's guess with PicklistDetails.
+	if m := do(t, s, http.MethodGet, path, `{"entityIds": ["COMPANY"], "includeMetrics": true}`); get(m.Body, "data", "metrics") != nil {
+		t.Fatal(m.Raw)
+	}
+	detailed := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.PicklistDetails = true })
+	m := do(t, detailed, http.MethodGet, path, `{"entityIds": ["COMPANY"], "includeMetrics": true, "includeChildPicklist": true}`)
+	if ms := list(m.Body, "data", "metrics"); len(ms) == 0 || len(list(ms[0], "goalTypeIds")) == 0 ||
+		len(list(m.Body, "data", "picklists", 0, "childPicklistIds", "GOAL_STATUS")) == 0 || len(list(m.Body, "data", "childPicklists")) == 0 {
 		t.Fatal(m.Raw)
 	}
 	id := s.AddGoalType("Onboarding v2", "COMPANY")

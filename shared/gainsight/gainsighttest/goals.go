@@ -219,6 +219,16 @@ func (s *Server) goalUpdate(c *call) reply {
 	if e != nil {
 		return e.render(c)
 	}
+	if !s.o.LenientUpdate {
+		// The spec: Name "cannot be left empty"; StatusName "need to be
+		// filled with relevant status".
+		if _, has := res.set["Name"]; !has {
+			return exceptionf("Invalid Name provided in request - Name cannot be left empty on update").render(c)
+		}
+		if _, has := res.set["StatusId"]; !has {
+			return exceptionf("Invalid StatusName provided in request - StatusName or StatusId must be filled on update").render(c)
+		}
+	}
 	if _, has := res.set["TemplateId"]; has {
 		return exceptionf("Invalid TemplateId provided in request - a goal's template cannot change").render(c)
 	}

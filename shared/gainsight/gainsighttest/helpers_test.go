@@ -3,8 +3,11 @@ package gainsighttest_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -134,4 +137,140 @@ func wantCode(t *testing.T, a answer, status int, code string) {
 	if rid := str(a.Body, "requestId"); rid == "" || !strings.HasSuffix(str(a.Body, "message"), rid) {
 		t.Fatalf("error envelope lacks requestId in message: %s", a.Raw)
 	}
+}
+
+// wantSpring fails unless the answer is the Spring-style body of an
+// unmapped path (404) or an unsupported method (405, with Allow).
+func wantSpring(t *testing.T, a answer, status int, path string) {
+	t.Helper()
+	if a.Status != status || a.Body["status"] != float64(status) || str(a.Body, "error") != http.StatusText(status) ||
+		str(a.Body, "path") != path || a.Body["result"] != nil {
+		t.Fatalf("want a Spring-style %d for %s, got %d: %s", status, path, a.Status, a.Raw)
+	}
+	if status == http.StatusMethodNotAllowed && a.Header.Get("Allow") == "" {
+		t.Fatalf("405 without Allow: %s", a.Raw)
+	}
+}
+
+// wantSampleShape fails unless the answer has the shape of the spec's
+// sample reply ../testdata/replies/<name>: the same members in every object
+// (a member that only some entries of a sample list carry is optional),
+// values of the same JSON kind, and, where the sample shows an empty
+// object, an empty list or null, exactly that: the spec never shows what
+// they hold otherwise.
+func wantSampleShape(t *testing.T, a answer, name string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "replies", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sample any
+	if err := json.Unmarshal(raw, &sample); err != nil {
+		t.Fatal(err)
+	}
+	var got any = map[string]any(a.Body)
+	if msg := shapeDiff("", sample, got); msg != "" {
+		t.Fatalf("answer differs from the shape of the spec's %s: %s\n%s", name, msg, a.Raw)
+	}
+}
+
+func shapeDiff(at string, want, got any) string {
+	switch w := want.(type) {
+	case nil:
+		if got != nil {
+			return at + ": want null"
+		}
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return at + ": want an object"
+		}
+		if len(w) == 0 && len(g) != 0 {
+			return at + ": want {}"
+		}
+		for k := range g {
+			if _, ok := w[k]; !ok {
+				return at + "." + k + ": not in the sample"
+			}
+		}
+		for k, wv := range w {
+			gv, ok := g[k]
+			if !ok {
+				return at + "." + k + ": missing"
+			}
+			if msg := shapeDiff(at+"."+k, wv, gv); msg != "" {
+				return msg
+			}
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok {
+			return at + ": want a list"
+		}
+		if len(w) == 0 {
+			if len(g) != 0 {
+				return at + ": want []"
+			}
+			return ""
+		}
+		// Entries are compared with the union of the sample entries'
+		// members; members all sample entries carry are required.
+		union, common := map[string]any{}, map[string]bool{}
+		for i, e := range w {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return shapeDiff(at+"[0]", w[0], firstOr(g))
+			}
+			for k, v := range m {
+				union[k] = v
+				if i == 0 {
+					common[k] = true
+				}
+			}
+			for k := range common {
+				if _, ok := m[k]; !ok {
+					delete(common, k)
+				}
+			}
+		}
+		for i, e := range g {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return fmt.Sprintf("%s[%d]: want an object", at, i)
+			}
+			for k := range m {
+				if _, ok := union[k]; !ok {
+					return fmt.Sprintf("%s[%d].%s: not in the sample", at, i, k)
+				}
+				if msg := shapeDiff(fmt.Sprintf("%s[%d].%s", at, i, k), union[k], m[k]); msg != "" {
+					return msg
+				}
+			}
+			for k := range common {
+				if _, ok := m[k]; !ok {
+					return fmt.Sprintf("%s[%d].%s: missing", at, i, k)
+				}
+			}
+		}
+	case string:
+		if _, ok := got.(string); !ok && !(at == ".requestId") {
+			return at + ": want a string"
+		}
+	case float64:
+		if _, ok := got.(float64); !ok {
+			return at + ": want a number"
+		}
+	case bool:
+		if _, ok := got.(bool); !ok {
+			return at + ": want a boolean"
+		}
+	}
+	return ""
+}
+
+func firstOr(l []any) any {
+	if len(l) == 0 {
+		return nil
+	}
+	return l[0]
 }

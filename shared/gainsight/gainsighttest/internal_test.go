@@ -13,7 +13,7 @@ import (
 func TestPanicRecovery(t *testing.T) {
 	s := New(Options{AccessKey: "k"})
 	defer s.Close()
-	s.routes["/boom"] = map[string]route{http.MethodPost: {"boom", func(*Server, *call) reply { panic("kaboom") }}}
+	s.routes["/v1/boom"] = map[string]route{http.MethodPost: {"boom", func(*Server, *call) reply { panic("kaboom") }}}
 	for range 2 {
 		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/v1/boom", strings.NewReader("{}"))
 		req.Header.Set("accesskey", "k")

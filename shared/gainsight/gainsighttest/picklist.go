@@ -33,13 +33,16 @@ func picklistJSON(p *picklistItem, children map[string]any) map[string]any {
 	return m
 }
 
-// picklist serves the admin picklist (GET with a JSON body, or POST): goal
-// types (default) or goal statuses. For goal types, entityIds keeps the
-// types offered on any of those entities (ALL_ENTITY types always match;
-// asking for ALL_ENTITY returns every type); includeChildPicklist adds each
-// type's statuses as childPicklistIds {"GOAL_STATUS": [...]} and the status
-// picklists as childPicklists; includeMetrics adds the metrics linked to the
-// returned types, each with goalTypeIds.
+// picklist serves the admin picklist (GET with a JSON body): goal types
+// (default) or goal statuses. For goal types, entityIds keeps the types
+// offered on any of those entities (ALL_ENTITY types always match; asking
+// for ALL_ENTITY returns every type). The answer has the shape of the
+// spec's sample: every entry's childPicklistIds is {}, childPicklists is []
+// and metrics null, whatever the flags. With Options.PicklistDetails (a
+// guess the spec does not show), includeChildPicklist adds each type's
+// statuses as childPicklistIds {"GOAL_STATUS": [...]} and the status
+// picklists as childPicklists, and includeMetrics adds the metrics linked
+// to the returned types, each with goalTypeIds.
 func (s *Server) picklist(c *call) reply {
 	var req picklistRequest
 	if len(bytes.TrimSpace(c.body)) > 0 {
@@ -54,6 +57,7 @@ func (s *Server) picklist(c *call) reply {
 	if category != "GOAL_TYPE" && category != "GOAL_STATUS" {
 		return errBadRequest("Invalid picklistCategory %q: GOAL_TYPE or GOAL_STATUS", req.PicklistCategory).render(c)
 	}
+	details := s.o.PicklistDetails
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.t
@@ -84,7 +88,7 @@ func (s *Server) picklist(c *call) reply {
 				continue
 			}
 			children := map[string]any{}
-			if req.IncludeChildPicklist {
+			if details && req.IncludeChildPicklist {
 				children["GOAL_STATUS"] = slices.Clone(statusIDs)
 			}
 			picklists = append(picklists, picklistJSON(gt, children))
@@ -92,10 +96,10 @@ func (s *Server) picklist(c *call) reply {
 		}
 	}
 	data := map[string]any{"picklists": picklists, "childPicklists": []any{}, "metrics": nil}
-	if req.IncludeChildPicklist && category == "GOAL_TYPE" {
+	if details && req.IncludeChildPicklist && category == "GOAL_TYPE" {
 		data["childPicklists"] = childList
 	}
-	if req.IncludeMetrics {
+	if details && req.IncludeMetrics {
 		metrics := []any{}
 		for _, m := range t.metrics {
 			var linked []string

@@ -59,15 +59,15 @@ func TestQuotaDayWindow(t *testing.T) {
 	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
 		o.Now, o.CallsPerMinute, o.CallsPerDay = clock.Now, 100, 2
 	})
-	wantOK(t, do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid))
-	wantOK(t, do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid))
+	wantOK(t, do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid))
+	wantOK(t, do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid))
 	clock.Advance(30 * time.Second) // next minute window, same day
-	a := do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid)
+	a := do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid)
 	if a.Status != http.StatusTooManyRequests || a.Header.Get("Retry-After") != "30" {
 		t.Fatalf("%d Retry-After %q", a.Status, a.Header.Get("Retry-After"))
 	}
 	clock.Advance(30 * time.Second) // midnight UTC
-	wantOK(t, do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid))
+	wantOK(t, do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid))
 }
 
 func TestQuotaScaledWindows(t *testing.T) {
@@ -79,7 +79,7 @@ func TestQuotaScaledWindows(t *testing.T) {
 	})
 	ok, limited := 0, 0
 	for range 20 { // 20 × 250 ms = 5 s: minute windows allow 2/s, the day window 5
-		a := do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid)
+		a := do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid)
 		switch a.Status {
 		case http.StatusOK:
 			ok++
@@ -100,13 +100,13 @@ func TestQuotaScaledWindows(t *testing.T) {
 
 func TestQuotaNotSpentOnRefusedRequests(t *testing.T) {
 	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) { o.CallsPerMinute, o.CallsPerDay = 1, 10 })
-	doKey(t, s, "", http.MethodPost, "/csgoal/external/fetch", fetchGsid)     // 401
-	do(t, s, http.MethodPost, "/csgoal/external/nope", fetchGsid)             // 404
-	do(t, s, http.MethodGet, "/csgoal/external/fetch", fetchGsid)             // 405
-	wantOK(t, do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid)) // the one call
-	wantCode(t, do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid), 429, "GS_4290")
+	doKey(t, s, "", http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid)     // 401
+	do(t, s, http.MethodPost, "/v1/csgoal/external/nope", fetchGsid)             // 404
+	do(t, s, http.MethodGet, "/v1/csgoal/external/fetch", fetchGsid)             // 405
+	wantOK(t, do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid)) // the one call
+	wantCode(t, do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid), 429, "GS_4290")
 	s.SetQuota(-1, -1)
-	wantOK(t, do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid))
+	wantOK(t, do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid))
 }
 
 func TestFailNext(t *testing.T) {
@@ -114,17 +114,17 @@ func TestFailNext(t *testing.T) {
 	s.FailNext(1, gainsighttest.FaultUnavailable)
 	s.FailNext(1, gainsighttest.Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}}})
 	s.FailNext(1, gainsighttest.Fault{Status: 500, Body: `{"timestamp": 1, "status": 500, "error": "Internal Server Error", "message": "boom"}`})
-	a := do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid)
+	a := do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid)
 	wantCode(t, a, 503, "GS_FAULT")
-	a = do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid)
+	a = do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid)
 	if a.Status != 429 || a.Header.Get("Retry-After") != "7" {
 		t.Fatal(a.Status, a.Header)
 	}
-	a = do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid)
+	a = do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid)
 	if a.Status != 500 || str(a.Body, "message") != "boom" {
 		t.Fatal(a.Raw)
 	}
-	wantOK(t, do(t, s, http.MethodPost, "/csgoal/external/fetch", fetchGsid))
+	wantOK(t, do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid))
 	if st := s.Stats(); st.Faults != 3 || st.Calls != 4 {
 		t.Fatalf("%+v", st)
 	}
@@ -158,14 +158,14 @@ func TestFaultHangAndDrop(t *testing.T) {
 	s.FailNext(1, gainsighttest.FaultHang)
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := rawPost(ctx, s, "/csgoal/external/fetch", fetchGsid); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := rawPost(ctx, s, "/v1/csgoal/external/fetch", fetchGsid); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("hang: %v", err)
 	}
 	s.FailNext(1, gainsighttest.FaultDrop)
-	if _, err := rawPost(t.Context(), s, "/csgoal/external/fetch", fetchGsid); err == nil {
+	if _, err := rawPost(t.Context(), s, "/v1/csgoal/external/fetch", fetchGsid); err == nil {
 		t.Fatal("drop: no error")
 	}
-	if code, err := rawPost(t.Context(), s, "/csgoal/external/fetch", fetchGsid); err != nil || code != 200 {
+	if code, err := rawPost(t.Context(), s, "/v1/csgoal/external/fetch", fetchGsid); err != nil || code != 200 {
 		t.Fatal(code, err)
 	}
 }
@@ -193,7 +193,7 @@ func TestFaultRateIsReproducible(t *testing.T) {
 		})
 		var b strings.Builder
 		for range 60 {
-			code, err := rawPost(t.Context(), s, "/csgoal/external/fetch", fetchGsid)
+			code, err := rawPost(t.Context(), s, "/v1/csgoal/external/fetch", fetchGsid)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -215,14 +215,14 @@ func TestLatencyHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if _, err := rawPost(ctx, s, "/csgoal/external/fetch", fetchGsid); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := rawPost(ctx, s, "/v1/csgoal/external/fetch", fetchGsid); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatal(err)
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Fatal("latency ignored the context")
 	}
 	s.SetLatency(2 * time.Millisecond)
-	if code, err := rawPost(t.Context(), s, "/csgoal/external/fetch", fetchGsid); err != nil || code != 200 {
+	if code, err := rawPost(t.Context(), s, "/v1/csgoal/external/fetch", fetchGsid); err != nil || code != 200 {
 		t.Fatal(code, err)
 	}
 	s.ClearFaults()
@@ -308,7 +308,7 @@ func TestRequestLog(t *testing.T) {
 func TestHandlerInProcess(t *testing.T) {
 	s := gainsighttest.New(gainsighttest.Options{AccessKey: "k"})
 	defer s.Close()
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "/csgoal/external/fetch", strings.NewReader(fetchGsid))
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "/v1/csgoal/external/fetch", strings.NewReader(fetchGsid))
 	req.Header.Set("accesskey", "k")
 	rec := &recorder{header: http.Header{}}
 	s.Handler().ServeHTTP(rec, req)

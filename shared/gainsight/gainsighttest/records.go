@@ -214,6 +214,9 @@ func (t *tenant) resolveRecord(category string, rec map[string]any, lookups map[
 				return nil, exceptionf("Invalid StatusId provided in request")
 			}
 			r.set[k] = s
+		case k == "GoalTypeName" && category == CategoryGoal && !t.acceptGoalTypeName:
+			// The spec documents GoalTypeName for templates only.
+			invalid = append(invalid, k)
 		case k == "GoalTypeName":
 			s, _ := v.(string)
 			gt := byName(t.goalTypes, s)

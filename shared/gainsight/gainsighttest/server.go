@@ -75,16 +75,113 @@ type Options struct {
 	// Empty starts the tenant without seed data (statuses and goal types
 	// "Default"/"New" are still created, as every tenant has them).
 	Empty bool
-	// OmitRetryAfter answers a quota 429 without the Retry-After header,
-	// as Gainsight does once the tenant's day is spent.
-	OmitRetryAfter bool
+
+	// The options below choose between the readings of an ambiguous spec
+	// (one reading at a time, so that tests prove the client against each)
+	// or make the simulator more lenient than the spec. Their zero values
+	// are the strict, literal readings.
+
+	// MetricPaths selects where metric create, update and delete are
+	// served: MetricPathsNoV1 (the default, the spec's literal
+	// "/csgoal/external/metric/" and "/csgoal/external/metrics") or
+	// MetricPathsV1 (the same under /v1, as every other endpoint). A
+	// request on the other variant gets the 404 of an unknown path.
+	MetricPaths MetricPaths
+	// TemplateUpdateMethod is the method of template update on
+	// /v1/csgoal/external/template: http.MethodPut (the default, the
+	// method the URL line "Put /v1/csgoal/external/template" names) or
+	// http.MethodPost (the "Method POST" line; a POST record with a Gsid
+	// then updates, one without creates). With PUT, a PUT is refused with
+	// 405 only when POST is chosen, and a POST record carrying a Gsid is a
+	// create that fails ("Invalid Gsid"). Other values panic.
+	TemplateUpdateMethod string
+	// AcceptBothVariants is LENIENT: it serves both metric path variants and
+	// both template update methods at once. No test of the client should
+	// need it; it exists for hand-run experiments.
+	AcceptBothVariants bool
+	// RateLimitNoRetryAfter answers 429 without a Retry-After header, as a
+	// tenant whose day another integration spent might; the default sends
+	// Retry-After with the seconds until the binding window ends.
+	RateLimitNoRetryAfter bool
+	// LenientUpdate is LENIENT: a goal update whose record lacks Name, or
+	// lacks both StatusName and StatusId, is accepted and keeps the stored
+	// values. By default it is refused (the spec: Name "cannot be left
+	// empty", StatusName "need to be filled with relevant status").
+	LenientUpdate bool
+	// AcceptGoalTypeName is LENIENT: goal create and update resolve a
+	// GoalTypeName to its GoalTypeId. The spec documents GoalTypeName for
+	// templates only and GoalTypeId for goals, so by default GoalTypeName in
+	// a goal record is an unknown field ("Invalid fields in request -
+	// GoalTypeName"). Templates always accept GoalTypeName.
+	AcceptGoalTypeName bool
+	// CustomFields are the custom goal fields (…__gc) the tenant defines;
+	// nil means DefaultCustomFields(). Any other …__gc name is refused in
+	// fetch select and where and in create and update records. An empty,
+	// non-nil slice defines none.
+	CustomFields []string
+	// PicklistDetails is LENIENT (a guess): the picklist fills
+	// childPicklistIds ({"GOAL_STATUS": [status Gsids]}), childPicklists
+	// and metrics (the metrics of the returned goal types, each with
+	// goalTypeIds) when includeChildPicklist and includeMetrics ask for
+	// them. The spec never shows those members filled: by default every
+	// entry has "childPicklistIds": {}, and "childPicklists" is [] and
+	// "metrics" null, exactly as in its sample reply.
+	PicklistDetails bool
+	// ValidationErrors selects how validation failures are answered:
+	// ErrorsAsSamples (the default) answers an invalid field or status name
+	// with the HTTP 500 CSGoalException bodies of the spec's samples;
+	// ErrorsAsTable answers them with the error table's HTTP 400 envelopes,
+	// 8009 INVALID_FIELD (unknown fields in select, where or a record) and
+	// 8010 INVALID_STATUS_NAME.
+	ValidationErrors ValidationErrors
+}
+
+// MetricPaths is where the metric endpoints are served (Options.MetricPaths).
+type MetricPaths int
+
+const (
+	// MetricPathsNoV1 serves POST and PUT /csgoal/external/metric/ and
+	// DELETE /csgoal/external/metrics, as the spec writes them.
+	MetricPathsNoV1 MetricPaths = iota
+	// MetricPathsV1 serves the same paths under /v1.
+	MetricPathsV1
+)
+
+// String names the variant.
+func (m MetricPaths) String() string {
+	if m == MetricPathsV1 {
+		return "v1"
+	}
+	return "no-v1"
+}
+
+// ValidationErrors is the shape of validation failures
+// (Options.ValidationErrors).
+type ValidationErrors int
+
+const (
+	// ErrorsAsSamples answers HTTP 500 CSGoalException bodies, as the
+	// spec's samples do.
+	ErrorsAsSamples ValidationErrors = iota
+	// ErrorsAsTable answers HTTP 400 envelopes with the error table's codes
+	// 8009 and 8010.
+	ErrorsAsTable
+)
+
+// DefaultCustomFields are the custom goal fields a tenant defines unless
+// Options.CustomFields says otherwise: goalrelay's external-id field
+// goalrelay_external_id__gc and crm_stage__gc (used by package apply and
+// the mappings), and cf_picklist__gc, cust_string_value__gc and
+// comp_lookup_gsid__gc (used by the spec's samples).
+func DefaultCustomFields() []string {
+	return []string{"goalrelay_external_id__gc", "crm_stage__gc", "cf_picklist__gc", "cust_string_value__gc", "comp_lookup_gsid__gc"}
 }
 
 // Server is an in-memory Gainsight tenant speaking the Customer Goals API.
 // All methods are safe for concurrent use.
 type Server struct {
-	// URL is the base URL (http://127.0.0.1:port, no trailing slash) once
-	// started; requests may use it with or without the /v1 prefix.
+	// URL is the base URL (http://127.0.0.1:port, no trailing slash, no
+	// /v1) once started.
 	URL string
 	// AccessKey is the key the server accepts.
 	AccessKey string
@@ -158,6 +255,19 @@ func New(o Options, optFns ...func(*Options)) *Server {
 	if o.MaxRequestLog <= 0 {
 		o.MaxRequestLog = DefaultMaxRequestLog
 	}
+	switch o.TemplateUpdateMethod {
+	case "":
+		o.TemplateUpdateMethod = http.MethodPut
+	case http.MethodPut, http.MethodPost:
+	default:
+		panic(fmt.Sprintf("gainsighttest: Options.TemplateUpdateMethod %q is not PUT or POST", o.TemplateUpdateMethod))
+	}
+	if o.MetricPaths != MetricPathsNoV1 && o.MetricPaths != MetricPathsV1 {
+		panic(fmt.Sprintf("gainsighttest: Options.MetricPaths %d is not MetricPathsNoV1 or MetricPathsV1", o.MetricPaths))
+	}
+	if o.CustomFields == nil {
+		o.CustomFields = DefaultCustomFields()
+	}
 	if o.RandomFault.isZero() {
 		o.RandomFault = Fault{Status: http.StatusServiceUnavailable}
 	}
@@ -175,7 +285,11 @@ func New(o Options, optFns ...func(*Options)) *Server {
 		s.AccessKey = "gssim-" + randomKey()
 	}
 	s.t = newTenant(s.newIDLocked, o.Now)
+	s.t.acceptGoalTypeName = o.AcceptGoalTypeName
 	s.t.seed(!o.Empty)
+	for _, f := range o.CustomFields {
+		s.t.customFields[f] = true
+	}
 	s.routes = s.routeTable()
 	s.stats.ByEndpoint = map[string]int{}
 	return s
@@ -327,6 +441,9 @@ type call struct {
 	body      []byte
 	requestID string
 	now       time.Time
+	// tableErrors renders invalid-field and invalid-status failures as the
+	// error table's 400 envelopes (Options.ValidationErrors).
+	tableErrors bool
 }
 
 type handlerFunc func(*Server, *call) reply
@@ -336,30 +453,49 @@ type route struct {
 	handle   handlerFunc
 }
 
+// routeTable maps each exact path (as received, /v1 included) to its
+// methods. Every endpoint has one path and one method per operation,
+// chosen by the Options where the spec is ambiguous.
 func (s *Server) routeTable() map[string]map[string]route {
-	return map[string]map[string]route{
-		"/csgoal/external/create": {http.MethodPost: {EndpointGoalCreate, (*Server).goalCreate}},
-		"/csgoal/external/update": {http.MethodPut: {EndpointGoalUpdate, (*Server).goalUpdate}},
-		"/csgoal/external/fetch":  {http.MethodPost: {EndpointGoalFetch, (*Server).goalFetch}},
-		"/csgoal/external/template": {
-			http.MethodPost: {EndpointTemplateCreate, (*Server).templateCreate},
-			http.MethodPut:  {EndpointTemplateUpdate, (*Server).templateUpdate},
-		},
-		"/csgoal/external/template/delete": {http.MethodDelete: {EndpointTemplateDelete, (*Server).templateDelete}},
-		"/csgoal/external/template/fetch":  {http.MethodPost: {EndpointTemplateFetch, (*Server).templateFetch}},
-		"/csgoal/external/metric": {
+	rt := map[string]map[string]route{
+		"/v1/csgoal/external/create":          {http.MethodPost: {EndpointGoalCreate, (*Server).goalCreate}},
+		"/v1/csgoal/external/update":          {http.MethodPut: {EndpointGoalUpdate, (*Server).goalUpdate}},
+		"/v1/csgoal/external/fetch":           {http.MethodPost: {EndpointGoalFetch, (*Server).goalFetch}},
+		"/v1/csgoal/external/template":        {},
+		"/v1/csgoal/external/template/delete": {http.MethodDelete: {EndpointTemplateDelete, (*Server).templateDelete}},
+		"/v1/csgoal/external/template/fetch":  {http.MethodPost: {EndpointTemplateFetch, (*Server).templateFetch}},
+		"/v1/csgoal/external/admin/picklist":  {http.MethodGet: {EndpointPicklist, (*Server).picklist}},
+	}
+	tpl := rt["/v1/csgoal/external/template"]
+	both := s.o.AcceptBothVariants
+	if s.o.TemplateUpdateMethod == http.MethodPost || both {
+		// POST creates records without a Gsid and updates the others.
+		tpl[http.MethodPost] = route{EndpointTemplateCreate, (*Server).templateUpsertPost}
+	} else {
+		tpl[http.MethodPost] = route{EndpointTemplateCreate, (*Server).templateCreate}
+	}
+	if s.o.TemplateUpdateMethod == http.MethodPut || both {
+		tpl[http.MethodPut] = route{EndpointTemplateUpdate, (*Server).templateUpdate}
+	}
+	var prefixes []string
+	if s.o.MetricPaths == MetricPathsNoV1 || both {
+		prefixes = append(prefixes, "")
+	}
+	if s.o.MetricPaths == MetricPathsV1 || both {
+		prefixes = append(prefixes, "/v1")
+	}
+	for _, p := range prefixes {
+		rt[p+"/csgoal/external/metric/"] = map[string]route{
 			http.MethodPost: {EndpointMetricCreate, (*Server).metricCreate},
 			http.MethodPut:  {EndpointMetricUpdate, (*Server).metricUpdate},
-		},
-		"/csgoal/external/metrics": {http.MethodDelete: {EndpointMetricDelete, (*Server).metricDelete}},
-		"/csgoal/external/admin/picklist": {
-			http.MethodGet:  {EndpointPicklist, (*Server).picklist},
-			http.MethodPost: {EndpointPicklist, (*Server).picklist},
-		},
+		}
+		rt[p+"/csgoal/external/metrics"] = map[string]route{http.MethodDelete: {EndpointMetricDelete, (*Server).metricDelete}}
 	}
+	return rt
 }
 
-// normalisePath strips the optional /v1 prefix and trailing slashes.
+// normalisePath strips the /v1 prefix and trailing slashes: the path the
+// spec's CSGoalException bodies print.
 func normalisePath(p string) string {
 	if p == "/v1" || strings.HasPrefix(p, "/v1/") {
 		p = p[len("/v1"):]
@@ -428,10 +564,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	path := normalisePath(r.URL.Path)
-	methods, ok := s.routes[path]
+	methods, ok := s.routes[r.URL.Path]
 	if !ok {
-		s.send(rw, reqID, envelopeError(http.StatusNotFound, "GS_4040", "NOT_FOUND",
-			fmt.Sprintf("no endpoint at %s", r.URL.Path), reqID))
+		// What a Spring gateway answers for a path it does not map.
+		s.send(rw, reqID, reply{status: http.StatusNotFound, body: springError{
+			Timestamp: now.UnixMilli(), Status: http.StatusNotFound, Error: "Not Found",
+			Message: "No message available", Path: r.URL.Path,
+		}})
 		return
 	}
 	rt, ok := methods[r.Method]
@@ -442,15 +581,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		sortStrings(allowed)
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		s.send(rw, reqID, envelopeError(http.StatusMethodNotAllowed, "GS_4050", "METHOD_NOT_ALLOWED",
-			fmt.Sprintf("method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allowed, ", ")), reqID))
+		s.send(rw, reqID, reply{status: http.StatusMethodNotAllowed, body: springError{
+			Timestamp: now.UnixMilli(), Status: http.StatusMethodNotAllowed, Error: "Method Not Allowed",
+			Exception: "org.springframework.web.HttpRequestMethodNotSupportedException",
+			Message:   fmt.Sprintf("Request method '%s' is not supported", r.Method), Path: r.URL.Path,
+		}})
 		return
 	}
 	lg.Endpoint = rt.endpoint
 
 	fault, latency, retryAfter, limited := s.admit(now, rt.endpoint)
 	if limited {
-		if !s.o.OmitRetryAfter {
+		if !s.o.RateLimitNoRetryAfter {
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 		}
 		s.send(rw, reqID, envelopeError(http.StatusTooManyRequests, "GS_4290", "TOO_MANY_REQUESTS",
@@ -464,7 +606,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		lg.Fault = s.applyFault(rw, r, reqID, *fault)
 		return
 	}
-	c := &call{method: r.Method, path: path, body: body, requestID: reqID, now: now}
+	c := &call{method: r.Method, path: path, body: body, requestID: reqID, now: now,
+		tableErrors: s.o.ValidationErrors == ErrorsAsTable}
 	rep := rt.handle(s, c)
 	if fault != nil {
 		lg.Fault = s.applyFault(rw, r, reqID, *fault)

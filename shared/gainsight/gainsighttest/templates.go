@@ -23,15 +23,27 @@ func failure(index int, record any, e *apiError) map[string]any {
 	return map[string]any{"index": index, "record": record, "errorCode": code, "message": e.msg}
 }
 
-// templateCreate serves POST .../template: records without a Gsid are
-// created, records with one are updated (the spec lists template update as
-// "Method POST" while its URL line says PUT).
-func (s *Server) templateCreate(c *call) reply { return s.templateUpsert(c, false) }
+// Modes of templateUpsert.
+const (
+	tplCreate = iota // every record is created; a Gsid is refused
+	tplUpsert        // a record with a Gsid is updated, one without created
+	tplUpdate        // every record needs a Gsid
+)
+
+// templateCreate serves POST .../template when template update is a PUT
+// (Options.TemplateUpdateMethod): it only creates, so a record that
+// carries a Gsid fails.
+func (s *Server) templateCreate(c *call) reply { return s.templateUpsert(c, tplCreate) }
+
+// templateUpsertPost serves POST .../template when template update is a
+// POST (the spec's "Method POST" line): records without a Gsid are
+// created, records with one are updated.
+func (s *Server) templateUpsertPost(c *call) reply { return s.templateUpsert(c, tplUpsert) }
 
 // templateUpdate serves PUT .../template: every record needs a Gsid.
-func (s *Server) templateUpdate(c *call) reply { return s.templateUpsert(c, true) }
+func (s *Server) templateUpdate(c *call) reply { return s.templateUpsert(c, tplUpdate) }
 
-func (s *Server) templateUpsert(c *call, mustUpdate bool) reply {
+func (s *Server) templateUpsert(c *call, mode int) reply {
 	var req templateUpsertRequest
 	if e := decodeStrict(c.body, &req); e != nil {
 		return e.render(c)
@@ -49,11 +61,15 @@ func (s *Server) templateUpsert(c *call, mustUpdate bool) reply {
 	for i, r := range req.Requests {
 		var out map[string]any
 		var e *apiError
-		if _, has := r.Record["Gsid"]; has {
+		_, has := r.Record["Gsid"]
+		switch {
+		case has && mode == tplCreate:
+			e = exceptionf("Invalid Gsid provided in request - a create must not carry a Gsid")
+		case has:
 			out, e = s.templateUpdateOne(c, r.Record, req.Lookups)
-		} else if mustUpdate {
+		case mode == tplUpdate:
 			e = exceptionf("Invalid Gsid provided in request - Gsid is mandatory for a template update")
-		} else {
+		default:
 			out, e = s.templateCreateOne(r.Record, req.Lookups)
 		}
 		if e != nil {

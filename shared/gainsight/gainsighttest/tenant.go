@@ -98,11 +98,13 @@ type tenant struct {
 	ctas         []*work
 	sps          []*work
 	customFields map[string]bool
-	goals        map[string]*goalRec
-	seq          int
-	userID       string
-	userName     string
-	nextOrder    int
+	// acceptGoalTypeName mirrors Options.AcceptGoalTypeName.
+	acceptGoalTypeName bool
+	goals              map[string]*goalRec
+	seq                int
+	userID             string
+	userName           string
+	nextOrder          int
 }
 
 func newTenant(id func(string) string, now func() time.Time) *tenant {
@@ -278,10 +280,6 @@ func (t *tenant) seed(full bool) {
 	t.addMetric("1I0056K976K5AXWOB1PGJTG9R7V2KYR0KBHZ", "Renewal ARR", "CURRENCY", "<p>Annual recurring revenue</p>", renewal, cg1)
 	t.addMetric("1I0056K976K5AXWOB1NB0L2GCSS77AMROJ8W", "Unused Metric", "PERCENTAGE", "<p>Not used anywhere</p>")
 	_ = seats
-
-	for _, f := range []string{"goalrelay_external_id__gc", "crm_stage__gc", "cf_picklist__gc", "cust_string_value__gc", "comp_lookup_gsid__gc"} {
-		t.customFields[f] = true
-	}
 
 	cta1 := t.addWork(true, "1S010R2NEBJLG2RT8IP6XWLYWZDDAVCXEK5J", "Onboarding kickoff", ibm, "COMPANY")
 	cta2 := t.addWork(true, "1S010R2NEBJLG2RT8I19P44KW9MBT5QG6NBC", "Low adoption risk", ibm, "COMPANY")

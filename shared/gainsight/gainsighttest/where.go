@@ -317,8 +317,10 @@ func conditionValues(raw json.RawMessage) ([]string, error) {
 	return out, nil
 }
 
-// match evaluates the condition on a stored value. String comparisons
-// ignore case (the spec's STARTS_WITH "barca" matches "Barca custom goal");
+// match evaluates the condition on a stored value. EQ, IN, NE and NOT_IN
+// compare text exactly (equalValues); CONTAINS, STARTS_WITH, ENDS_WITH
+// and the ordering operators ignore case (the spec's STARTS_WITH "barca"
+// matches "Barca custom goal");
 // GT/LT and friends compare numbers numerically and other text (such as
 // YYYY-MM-DD dates) lexically. A list field matches if any element does.
 func (c compiledCond) match(v any) bool {
@@ -338,14 +340,14 @@ func (c compiledCond) match(v any) bool {
 	case "IS_NOT_NULL":
 		return len(have) > 0
 	case "NE", "NOT_IN":
-		return !anyMatch(have, c.values, func(h, w string) bool { return compareValues(h, w) == 0 })
+		return !anyMatch(have, c.values, func(h, w string) bool { return equalValues(h, w) })
 	case "NOT_CONTAINS":
 		return !anyMatch(have, c.values, func(h, w string) bool { return strings.Contains(lower(h), lower(w)) })
 	}
 	var pred func(h, w string) bool
 	switch c.op {
 	case "EQ", "IN":
-		pred = func(h, w string) bool { return compareValues(h, w) == 0 }
+		pred = equalValues
 	case "CONTAINS":
 		pred = func(h, w string) bool { return strings.Contains(lower(h), lower(w)) }
 	case "STARTS_WITH":
@@ -388,6 +390,19 @@ func anyMatch(have, want []string, pred func(h, w string) bool) bool {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// equalValues is the equality of EQ, IN, NE and NOT_IN: numbers compare
+// numerically, text exactly (case-sensitively). Only the pattern operators
+// are shown ignoring case by the spec's samples; nothing shows EQ doing so,
+// and a client that relies on it would find duplicates in production.
+func equalValues(a, b string) bool {
+	fa, errA := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	fb, errB := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if errA == nil && errB == nil {
+		return fa == fb
+	}
+	return a == b
+}
 
 func compareValues(a, b string) int {
 	fa, errA := strconv.ParseFloat(strings.TrimSpace(a), 64)

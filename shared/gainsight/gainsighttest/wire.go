@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 )
 
 // envelope is Gainsight's JSON answer.
@@ -27,6 +28,17 @@ type exceptionBody struct {
 	Status    int    `json:"status"`
 	Error     string `json:"error"`
 	Exception string `json:"exception"`
+	Message   string `json:"message"`
+	Path      string `json:"path"`
+}
+
+// springError is the body a Spring application or gateway answers for an
+// unmapped path (404) or an unsupported method (405).
+type springError struct {
+	Timestamp int64  `json:"timestamp"`
+	Status    int    `json:"status"`
+	Error     string `json:"error"`
+	Exception string `json:"exception,omitempty"`
 	Message   string `json:"message"`
 	Path      string `json:"path"`
 }
@@ -83,6 +95,14 @@ func errBadRequest(format string, a ...any) *apiError {
 
 // render turns an apiError into a reply for the given call.
 func (e *apiError) render(c *call) reply {
+	if e.exception && c.tableErrors {
+		switch {
+		case strings.HasPrefix(e.msg, "Invalid fields in"):
+			return envelopeError(http.StatusBadRequest, "8009", "INVALID_FIELD", e.msg, c.requestID)
+		case strings.HasPrefix(e.msg, "Invalid StatusName"):
+			return envelopeError(http.StatusBadRequest, "8010", "INVALID_STATUS_NAME", e.msg, c.requestID)
+		}
+	}
 	if e.exception {
 		return reply{status: http.StatusInternalServerError, body: exceptionBody{
 			Timestamp: c.now.UnixMilli(),
