@@ -75,12 +75,10 @@ func newEnv(t *testing.T, simOptFns ...func(*gainsighttest.Options)) *env {
 	}
 	cfg := awstest.Config(t, moto)
 	n := seq.Add(1)
-	// Lenient simulator readings apply still needs (set by the strict
-	// simulator's change, not apply's): its goal updates may carry only the
-	// changed fields (the spec says Name and StatusName cannot be left empty
-	// on update), and it finds metrics in the picklist's "metrics" member,
-	// whose shape the spec never shows.
-	lenient := func(o *gainsighttest.Options) { o.LenientUpdate, o.PicklistDetails = true, true }
+	// The one lenient simulator reading apply needs: it finds a metric
+	// whose create answer was lost by name in the picklist's "metrics"
+	// member, whose shape the spec never shows (see findMetric).
+	lenient := func(o *gainsighttest.Options) { o.PicklistDetails = true }
 	e := &env{t: t, sim: gainsighttest.NewServer(t, append([]func(*gainsighttest.Options){lenient}, simOptFns...)...), sqs: sqs.NewFromConfig(cfg), db: dynamodb.NewFromConfig(cfg),
 		table: fmt.Sprintf("state-%d", n), metrics: &bytes.Buffer{}, logs: &bytes.Buffer{}}
 	ctx := t.Context()

@@ -206,12 +206,9 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if o.SimulatorOptions != nil {
 		simOptFns = append(simOptFns, o.SimulatorOptions)
 	}
-	// A lenient simulator reading the apply function still relies on: it
-	// sends GoalTypeName in goal records, where the spec documents
-	// GoalTypeId. SimulatorOptions may turn it off.
+	// The simulator as strict as the spec: the apply function meets it.
 	s.Simulator = gainsighttest.New(gainsighttest.Options{
 		CallsPerMinute: o.TenantCallsPerMinute, CallsPerDay: o.TenantCallsPerDay,
-		AcceptGoalTypeName: true,
 	}, simOptFns...)
 	simAddr := o.SimulatorAddr
 	if simAddr == "" {
