@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,7 +75,12 @@ type check struct {
 }
 
 func runDoctor(ctx context.Context, a *app, f *doctorFlags) error {
-	client, err := tenantClient(a, f.baseURL, f.accessKey)
+	// Every request goes through a transport that refuses the eleventh:
+	// the preflight can never spend more than doctorMaxCalls.
+	budget := &budgetTransport{next: a.env.HTTPClient.Transport, left: doctorMaxCalls}
+	hc := *a.env.HTTPClient
+	hc.Transport = budget
+	client, err := tenantClient(&app{env: &Env{Getenv: a.env.Getenv, HTTPClient: &hc}}, f.baseURL, f.accessKey)
 	if err != nil {
 		return err
 	}
@@ -94,28 +101,51 @@ func runDoctor(ctx context.Context, a *app, f *doctorFlags) error {
 	d := &doctor{client: client}
 	checks := d.run(ctx, mapper, f.externalIDField)
 	failed := printChecks(a.env.Stdout, checks)
-	fmt.Fprintf(a.env.Stderr, "%d check(s), %d failed, %d Gainsight call(s)\n", len(checks), failed, d.calls)
+	fmt.Fprintf(a.env.Stderr, "%d check(s), %d failed, %d Gainsight call(s)\n", len(checks), failed, doctorMaxCalls-budget.remaining())
 	if failed > 0 {
 		return fmt.Errorf("%d check(s) failed", failed)
 	}
 	return nil
 }
 
-// doctor counts its calls so that it never spends more than
-// doctorMaxCalls.
+// doctor runs the checks with a client whose transport holds the budget.
 type doctor struct {
 	client *gainsight.Client
-	calls  int
 }
 
-var errBudget = errors.New("call budget spent")
+var errBudget = errors.New("the preflight's call budget is spent")
 
-func (d *doctor) call(fn func() error) error {
-	if d.calls >= doctorMaxCalls {
-		return errBudget
+// budgetTransport lets at most left requests through.
+type budgetTransport struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	left int
+}
+
+func (b *budgetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	b.mu.Lock()
+	ok := b.left > 0
+	if ok {
+		b.left--
 	}
-	d.calls++
-	return fn()
+	b.mu.Unlock()
+	if !ok {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, errBudget
+	}
+	next := b.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return next.RoundTrip(r)
+}
+
+func (b *budgetTransport) remaining() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.left
 }
 
 func (d *doctor) run(ctx context.Context, mapper *mapping.Mapper, externalIDField string) []check {
@@ -136,10 +166,7 @@ func (d *doctor) run(ctx context.Context, mapper *mapping.Mapper, externalIDFiel
 
 	// 2. The external-id field.
 	c := check{name: "external-id field " + externalIDField + " exists on goals"}
-	err = d.call(func() error {
-		_, err := d.client.FetchGoals(ctx, &gainsight.FetchGoalsRequest{Select: []string{"Gsid", externalIDField}, PageSize: 1})
-		return err
-	})
+	_, err = d.client.FetchGoals(ctx, &gainsight.FetchGoalsRequest{Select: []string{"Gsid", externalIDField}, PageSize: 1})
 	c.ok = err == nil
 	if err != nil {
 		c.detail, _ = problem(err)
@@ -154,18 +181,48 @@ func (d *doctor) run(ctx context.Context, mapper *mapping.Mapper, externalIDFiel
 	out = append(out, namesCheck("goal status", "StatusName", mapper, statuses, nil))
 	out = append(out, namesCheck("goal type", "GoalTypeName", mapper, types, err))
 
-	return out
+	// 4. The paths and methods the spec writes two ways.
+	return append(out, d.variants(ctx))
+}
+
+// variants learns which reading of each ambiguous endpoint the tenant
+// serves, with empty, write-free requests (gainsight.Client.Probe).
+func (d *doctor) variants(ctx context.Context) check {
+	c := check{name: "the tenant serves a variant of every endpoint the spec writes two ways"}
+	known, err := d.client.Probe(ctx)
+	var found []string
+	for _, ep := range gainsight.ProbeEndpoints {
+		if v, ok := known[ep]; ok {
+			found = append(found, ep+" "+v)
+		}
+	}
+	c.ok = err == nil && len(found) == len(gainsight.ProbeEndpoints)
+	c.detail = strings.Join(found, "; ")
+	if errors.Is(err, errBudget) && len(found) > 0 {
+		// The tenant answered on the paths probed; the rest were not
+		// tried within the budget. The relay learns them on first use.
+		c.ok = true
+		c.detail += "; the others not probed within the 10-call budget (learnt on first use)"
+		return c
+	}
+	if !c.ok {
+		why, _ := problem(err)
+		if err == nil {
+			why = "no answer"
+		}
+		if c.detail != "" {
+			c.detail += "; "
+		}
+		c.detail += "not learnt: " + why
+		c.fix = "check GAINSIGHT_BASE_URL (the tenant's own URL, without a path); goalrelay learns the variants on the first call anyway"
+	}
+	return c
 }
 
 // picklist reads one picklist category's names.
 func (d *doctor) picklist(ctx context.Context, category string) (map[string]bool, error) {
-	var resp *gainsight.PicklistResponse
-	err := d.call(func() error {
-		var err error
-		resp, err = d.client.Picklist(ctx, &gainsight.PicklistRequest{
-			EntityIDs: []string{gainsight.EntityAll}, IncludeChildPicklist: true, PicklistCategory: category})
-		return err
-	})
+	resp, err := d.client.Picklist(ctx, &gainsight.PicklistRequest{
+		EntityIDs: []string{gainsight.EntityAll}, IncludeChildPicklist: true, PicklistCategory: category})
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +274,7 @@ func problem(err error) (detail, fix string) {
 	var api *gainsight.APIError
 	switch {
 	case errors.Is(err, errBudget):
-		return "not checked: the preflight's call budget is spent", ""
+		return "not checked: the preflight's call budget of 10 is spent", ""
 	case gainsight.IsUnauthorized(err):
 		return "Gainsight refused the access key (401)", "check GAINSIGHT_ACCESS_KEY"
 	case errors.As(err, &api):

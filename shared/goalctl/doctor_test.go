@@ -11,20 +11,40 @@ import (
 )
 
 func TestDoctorReadyTenant(t *testing.T) {
-	s := gainsighttest.NewServer(t)
+	for _, tt := range []struct {
+		name  string
+		opts  func(*gainsighttest.Options)
+		wants string
+	}{
+		{"metric paths as the spec writes them", func(*gainsighttest.Options) {}, "metric.create POST /csgoal/external/metric/"},
+		{"metric paths under /v1", func(o *gainsighttest.Options) { o.MetricPaths = gainsighttest.MetricPathsV1 }, "metric.create POST /v1/csgoal/external/metric/"},
+		{"metric paths under /v1, template update by POST", func(o *gainsighttest.Options) {
+			o.MetricPaths, o.TemplateUpdateMethod = gainsighttest.MetricPathsV1, "POST"
+		}, "within the 10-call budget"},
+	} {
+		t.Run(tt.name, func(t *testing.T) { doctorReady(t, tt.opts, tt.wants) })
+	}
+}
+
+func doctorReady(t *testing.T, opts func(*gainsighttest.Options), wants string) {
+	t.Helper()
+	s := gainsighttest.NewServer(t, opts)
+	goals, templates, metrics := len(s.Goals()), len(s.Templates()), len(s.Metrics())
 	r := tenantHarness(s).run(t, "doctor")
+	if !strings.Contains(r.stdout, wants) {
+		t.Errorf("stdout lacks %q\n%s", wants, r)
+	}
 	wantCode(t, r, goalctl.ExitOK)
 	mustNotLeak(t, r, s.AccessKey)
-	if strings.Contains(r.stdout, "✗") || strings.Count(r.stdout, "✓") < 4 {
+	if strings.Contains(r.stdout, "✗") || strings.Count(r.stdout, "✓") != 5 {
 		t.Errorf("checklist:\n%s", r)
 	}
 	if calls := s.Stats().Calls; calls > 10 {
 		t.Errorf("doctor made %d calls, at most 10 allowed", calls)
 	}
-	for _, l := range s.Requests() {
-		if l.Endpoint == gainsighttest.EndpointGoalCreate || l.Endpoint == gainsighttest.EndpointGoalUpdate {
-			t.Errorf("doctor wrote to the tenant: %s %s", l.Method, l.Path)
-		}
+	// Probing the write endpoints sends empty lists: nothing changes.
+	if g, tpl, m := len(s.Goals()), len(s.Templates()), len(s.Metrics()); g != goals || tpl != templates || m != metrics {
+		t.Errorf("doctor changed the tenant: %d/%d/%d goals/templates/metrics, was %d/%d/%d", g, tpl, m, goals, templates, metrics)
 	}
 }
 
