@@ -58,8 +58,7 @@ Exit status 0 when every check passes, 1 otherwise.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.baseURL, "base-url", "", "Gainsight tenant URL (default $"+EnvBaseURL+")")
-	fl.StringVar(&f.accessKey, "access-key", "", "Gainsight access key (default $"+EnvAccessKey+"; never printed)")
+	addTenantFlags(cmd, &f.baseURL, &f.accessKey)
 	fl.StringVar(&f.externalIDField, "external-id-field", events.DefaultExternalIDField, "the custom field that holds goalrelay's record key (GAINSIGHT_EXTERNAL_ID_FIELD)")
 	fl.StringVar(&f.mappingFile, "mapping", "", "mapping file (default: the shipped mapping)")
 	fl.DurationVar(&f.timeout, "timeout", time.Minute, "time limit for all checks")
@@ -305,6 +304,14 @@ func printChecks(w io.Writer, checks []check) (failed int) {
 		}
 	}
 	return failed
+}
+
+// addTenantFlags adds the flags that name the tenant, as goals fetch and
+// doctor share them.
+func addTenantFlags(cmd *cobra.Command, baseURL, accessKey *string) {
+	fl := cmd.Flags()
+	fl.StringVar(baseURL, "base-url", "", "Gainsight tenant URL, e.g. https://acme.gainsightcloud.com (default $"+EnvBaseURL+")")
+	fl.StringVar(accessKey, "access-key", "", "Gainsight access key (default $"+EnvAccessKey+"; never printed)")
 }
 
 // tenantClient builds the Gainsight client from the flags or the

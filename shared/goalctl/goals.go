@@ -70,8 +70,7 @@ otherwise.`,
 		},
 	}
 	fl := fetch.Flags()
-	fl.StringVar(&f.baseURL, "base-url", "", "Gainsight tenant URL, e.g. https://acme.gainsightcloud.com (default $"+EnvBaseURL+")")
-	fl.StringVar(&f.accessKey, "access-key", "", "Gainsight access key (default $"+EnvAccessKey+"; never printed)")
+	addTenantFlags(fetch, &f.baseURL, &f.accessKey)
 	fl.StringArrayVar(&f.where, "where", nil, "condition 'FIELD OP VALUE' (repeatable; aliases A, B, C, ... in order)")
 	fl.StringVar(&f.expression, "expression", "", "how the conditions combine, e.g. 'A AND (B OR C)' (default: all ANDed)")
 	fl.StringSliceVar(&f.fields, "select", DefaultGoalFields, "fields to return, comma-separated API names")
