@@ -5,8 +5,11 @@ BIN   := bin
 # Lambda build flags: static, no RPC shim, stripped.
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 LAMBDA_ARCH  ?= arm64
+# moto_server and cfn-lint: from PATH when they are there, else from the
+# project's .venv, which scripts/pytools fills with pinned versions.
+export PATH := $(PATH):$(CURDIR)/.venv/bin
 
-.PHONY: all build test test-short run bench clean tools \
+.PHONY: all build test test-short run bench clean tools pytools \
         build-IngestFunction build-ApplyFunction
 
 all: build
@@ -24,8 +27,12 @@ tools:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/aws-lambda-rie github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
 
+## pytools: moto_server and cfn-lint, installed into .venv (pinned) when not on PATH.
+pytools:
+	./scripts/pytools "$(CURDIR)"
+
 ## test: vet, unit and integration tests (moto_server, aws-lambda-rie), template check.
-test:
+test: pytools
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 12m ./...
 	cfn-lint template.yaml
@@ -35,7 +42,7 @@ test-short:
 	$(GO) test -short ./...
 
 ## run: the local stack on embedded defaults.
-run:
+run: pytools
 	$(GO) run ./cmd/goalrelay-local
 
 ## bench: the benchmarks quoted in the README (about 8 minutes; medians of the counts).
@@ -56,4 +63,4 @@ build-ApplyFunction:
 	GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/apply
 
 clean:
-	rm -rf $(BIN) .aws-sam bench.txt
+	rm -rf $(BIN) .aws-sam bench.txt .venv

@@ -49,7 +49,7 @@ type Moto struct {
 }
 
 // ErrNotInstalled is returned when moto_server is not on PATH.
-var ErrNotInstalled = errors.New("moto_server not found on PATH (it ships with the Python 3.11 environment; see README, Testing)")
+var ErrNotInstalled = errors.New("moto_server not found on PATH: run `make pytools` (it installs moto into .venv) and put .venv/bin on PATH, or run the tests through `make test`")
 
 // StartMoto starts moto_server on a free loopback port and waits until it
 // answers. maxLife bounds its lifetime (it is run under timeout(1)) so that
