@@ -56,6 +56,14 @@ func (m *memStore) LockGoal(_ context.Context, key, owner string, _ time.Duratio
 	return g, ok, nil
 }
 
+// GetGoal makes memStore an apply.GoalReader, as *state.Store is.
+func (m *memStore) GetGoal(_ context.Context, key string) (state.Goal, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g, ok := m.goals[key]
+	return g, ok, nil
+}
+
 func (m *memStore) UnlockGoal(_ context.Context, key, owner string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
