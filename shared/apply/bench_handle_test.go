@@ -236,7 +236,8 @@ func BenchmarkHandle(b *testing.B) {
 	run := func(b *testing.B, svc *apply.Service) {
 		batch := benchBatch()
 		ctx := context.Background()
-		// Warm up: the first batch creates the goals (fetch + create)
+		// Warm up: the first batch creates the goals (one fetch, ten
+		// creates)
 		// and loads the picklist; every later one is ten updates.
 		for range 2 {
 			if resp, err := svc.Handle(ctx, batch); err != nil || len(resp.BatchItemFailures) != 0 {

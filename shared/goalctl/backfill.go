@@ -95,7 +95,8 @@ running the same export twice applies nothing twice.
 
 Before queueing it prints an ETA for applying the events in Gainsight at
 --calls-per-minute (the apply function's budget): a goal Gainsight does not
-have yet costs 2 calls (fetch + create), a known one 1.
+have yet costs 1.1 calls (its create, and one fetch per batch of ten new
+goals), a known one 1.
 
 Records that cannot be mapped stop the backfill before anything is queued,
 unless --skip-invalid. --dry-run prints the events as JSON lines instead.`,
