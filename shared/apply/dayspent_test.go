@@ -264,10 +264,10 @@ func spendDay(t *testing.T, e *env, n int) {
 // marked.
 func TestBusyMinute429IsNotADayMark(t *testing.T) {
 	at := time.Date(2026, 11, 27, 10, 0, 10, 0, time.UTC)
-	e, _, deferred := dayEnv(t, at, func(o *gt.Options) { o.CallsPerMinute = 3 })
+	e, _, deferred := dayEnv(t, at, func(o *gt.Options) { o.CallsPerMinute = 2 })
 	ctx := t.Context()
-	// A first sight costs a fetch and a create: the second event's create
-	// is the tenant's fourth call in the minute.
+	// Two new goals cost one Fetch for both and a create each: the second
+	// event's create is the tenant's third call in the minute.
 	b := e.batch(goalEvent("e1", "901", 0, fullGoal("a")), goalEvent("e2", "902", 0, fullGoal("b")))
 	received(b, "daily-busy.fifo", 1)
 	failed := e.handle(ctx, b)

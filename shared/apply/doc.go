@@ -20,7 +20,18 @@
 // Goals are found by their Gsid in the state, else by a Fetch on the
 // external-id field; a Fetch that finds several dead-letters the event as
 // AMBIGUOUS_EXTERNAL_ID (up to five Gsids named) and writes nothing
-// (ambiguous.go). An "Invalid Gsid" answer to the update of a stored Gsid
+// (ambiguous.go). Before its units, a batch makes one Fetch for all its
+// goal records that have neither a Gsid nor a pending create in the state
+// (where the external-id field is IN their keys, prefetch.go): a new goal
+// then costs its create and a tenth of that Fetch, 1.1 calls per event for
+// a batch of ten, and a known goal still one call. That Fetch is a hint
+// read before the record locks: a unit uses it only while its record,
+// read under the lock, still has neither a Gsid nor a pending create, and
+// otherwise resolves the record by its own Fetch as before. A record with
+// a pending create (a create whose answer was lost) always gets its own
+// Fetch under the lock before anything creates it again: the lock, not the
+// time of a read, tells that the create is no longer in flight
+// (prefetchGoals gives the whole argument). An "Invalid Gsid" answer to the update of a stored Gsid
 // means the goal was deleted in Gainsight: the state forgets the Gsid and
 // the record is resolved again in the same attempt, under its lock
 // (recover.go). An update repeats the goal's Name and status when the

@@ -55,13 +55,20 @@ func (s *Service) apply(ctx context.Context, w *work) (outcome, error) {
 	return permanent, permanentf("INVALID_EVENT", "unknown event type %q", w.ev.Type)
 }
 
-// resolveGoal finds the goal's Gsid: from the state, else by a Fetch on the
+// resolveGoal finds the goal's Gsid: from the state, else from the batch
+// Fetch's answer (w.hint, see prefetchGoals), else by a Fetch on the
 // external-id field (which also settles a create whose outcome was
 // unknown). It returns "" when Gainsight has no such goal, and an
 // AMBIGUOUS_EXTERNAL_ID error when it has several (foundGoal).
 func (s *Service) resolveGoal(ctx context.Context, w *work) (string, error) {
 	if w.goal.Gsid != "" {
 		return w.goal.Gsid, nil
+	}
+	if h := w.hint; h != nil {
+		w.hint = nil
+		gsid, err := s.foundGoal(ctx, w, h.goals)
+		w.hinted = gsid
+		return gsid, err
 	}
 	var resp *gainsight.FetchGoalsResponse
 	err := s.call(ctx, func(ctx context.Context) error {

@@ -23,9 +23,17 @@ import (
 // an "Invalid Gsid" for a Gsid the Fetch found is final. An "Invalid Gsid"
 // that is about something else than the goal (a reference field, say)
 // costs the Fetch and a second update before it goes to the DLQ as before.
+// A Gsid taken from the batch Fetch (prefetchGoals) counts as one the state
+// held: that Fetch may be older than the goal's deletion, so its "Invalid
+// Gsid" is not final either, and the second run makes its own Fetch.
 func (s *Service) recovering(ctx context.Context, w *work, write func(context.Context, *work) (outcome, error)) (outcome, error) {
 	o, err := write(ctx, w)
 	stored := w.goal.Gsid
+	if stored == "" {
+		// A Gsid the batch Fetch gave is as old as that Fetch: the goal
+		// may have been deleted since, like a stored one.
+		stored = w.hinted
+	}
 	if stored == "" || w.updating != stored || !invalidGsid(err) {
 		return o, err
 	}
@@ -35,7 +43,7 @@ func (s *Service) recovering(ctx context.Context, w *work, write func(context.Co
 		// again.
 		return retry, fmt.Errorf("goal %s was deleted in Gainsight (%v); forget its gsid %s: %w", w.key, err, stored, ferr)
 	}
-	w.goal.Gsid, w.updating, w.fetched = "", "", state.Kept{}
+	w.goal.Gsid, w.updating, w.fetched, w.hint, w.hinted = "", "", state.Kept{}, nil, ""
 	return write(ctx, w)
 }
 

@@ -110,6 +110,9 @@ type message struct {
 	outcome outcome
 	err     error
 	claim   *state.Claim
+	// hint is what the batch Fetch found for the message's goal record
+	// (prefetchGoals); nil when it was not asked.
+	hint *goalHint
 }
 
 // Handle is the Lambda handler for SQS events. It never fails the whole
@@ -130,6 +133,8 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 		}
 		groups[m.group] = append(groups[m.group], m)
 	}
+	// One Fetch for the batch's goals that have no Gsid yet (prefetch.go).
+	s.prefetchGoals(ctx, msgs)
 	for _, g := range order {
 		s.processGroup(ctx, groups[g])
 	}

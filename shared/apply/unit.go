@@ -75,6 +75,12 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		s.Metrics.Add(emf.EventsMerged, float64(len(evs)-1))
 	}
 	w := &work{key: key, ev: &ev, goal: g}
+	if g.Gsid == "" && !g.CreatePending {
+		// The batch Fetch stands for the unit's own only while the record
+		// has neither a Gsid nor a pending create under the lock
+		// (prefetchGoals says why).
+		w.hint = fresh[0].hint
+	}
 	cctx, cancel := s.callContext(ctx)
 	out, err := s.apply(cctx, w)
 	cancel()
@@ -121,6 +127,11 @@ type work struct {
 	// succeeds (see kept.go).
 	fetched state.Kept
 	kept    state.Kept
+	// hint is the batch Fetch's answer for the record, used instead of
+	// resolveGoal's own Fetch (once); hinted is the Gsid resolveGoal took
+	// from it, which recovering forgets should Gainsight call it invalid.
+	hint   *goalHint
+	hinted string
 }
 
 // finish ends the claims of msgs after err: retryable errors release the

@@ -33,10 +33,20 @@ import (
 )
 
 // CallsPerNewGoal is what applying one event for a goal goalrelay has not
-// seen costs in Gainsight calls: a fetch on the external-id field (to find
-// a goal made before) and the create. An event for a known goal costs one
-// update.
-const CallsPerNewGoal = 2
+// seen costs in Gainsight calls: the create, and a share of the one fetch
+// on the external-id field (to find a goal made before) that the apply
+// function makes for all the new goals of a batch of NewGoalsPerFetch
+// events (the SQS batch size). An event for a known goal costs one update.
+// newGoalCalls counts the fetches whole.
+const CallsPerNewGoal = 1 + 1.0/NewGoalsPerFetch
+
+// NewGoalsPerFetch is how many new goals one fetch of the apply function
+// resolves at most: a batch's (BatchSize 10 in template.yaml).
+const NewGoalsPerFetch = 10
+
+// newGoalCalls is what n events for new goals cost: n creates and a fetch
+// per batch of NewGoalsPerFetch.
+func newGoalCalls(n int) int { return n + (n+NewGoalsPerFetch-1)/NewGoalsPerFetch }
 
 // maxJSONLine bounds one line of a JSON-lines export.
 const maxJSONLine = 4 << 20
@@ -85,7 +95,8 @@ running the same export twice applies nothing twice.
 
 Before queueing it prints an ETA for applying the events in Gainsight at
 --calls-per-minute (the apply function's budget): a goal Gainsight does not
-have yet costs 2 calls (fetch + create), a known one 1.
+have yet costs 1.1 calls (its create, and one fetch per batch of ten new
+goals), a known one 1.
 
 Records that cannot be mapped stop the backfill before anything is queued,
 unless --skip-invalid. --dry-run prints the events as JSON lines instead.`,
@@ -556,10 +567,10 @@ func etaLine(n, perMinute, perDay int) string {
 	if n == 0 {
 		return "nothing to apply"
 	}
-	worst := applyTime(n*CallsPerNewGoal, perMinute, perDay)
+	worst := applyTime(newGoalCalls(n), perMinute, perDay)
 	best := applyTime(n, perMinute, perDay)
-	return fmt.Sprintf("ETA in Gainsight at %d calls/minute (%d/day): about %s if every goal is new (%d calls each: fetch + create), %s if they all exist (1 call each)",
-		perMinute, perDay, worst, CallsPerNewGoal, best)
+	return fmt.Sprintf("ETA in Gainsight at %d calls/minute (%d/day): about %s if every goal is new (%g calls each: create + one fetch per %d), %s if they all exist (1 call each)",
+		perMinute, perDay, worst, CallsPerNewGoal, NewGoalsPerFetch, best)
 }
 
 // applyTime is how long calls take at perMinute, when at most perDay fit

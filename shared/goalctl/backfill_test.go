@@ -85,7 +85,7 @@ func TestBackfillDryRunHubSpotCSV(t *testing.T) {
 	if !evs[2].Time.Equal(backfillNow) {
 		t.Errorf("903 time %s, want now", evs[2].Time)
 	}
-	for _, w := range []string{"3 record(s) read: 3 event(s), 0 ignored by the mapping, 0 invalid", "ETA in Gainsight at 90 calls/minute", "about 4s if every goal is new (2 calls each: fetch + create), 2s if they all exist"} {
+	for _, w := range []string{"3 record(s) read: 3 event(s), 0 ignored by the mapping, 0 invalid", "ETA in Gainsight at 90 calls/minute", "about 3s if every goal is new (1.1 calls each: create + one fetch per 10), 2s if they all exist"} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr lacks %q\n%s", w, r)
 		}
@@ -122,7 +122,8 @@ func TestBackfillJSONLinesSalesforce(t *testing.T) {
 		!evs[1].Time.Equal(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)) || evs[1].Data.Fields["StatusName"] != "New" {
 		t.Errorf("events %+v", evs)
 	}
-	if !strings.Contains(r.stderr, "about 4m0s if every goal is new") {
+	// Two creates and one fetch.
+	if !strings.Contains(r.stderr, "about 3m0s if every goal is new") {
 		t.Errorf("ETA at 1 call/minute:\n%s", r)
 	}
 }

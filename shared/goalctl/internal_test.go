@@ -104,8 +104,14 @@ func TestApplyTime(t *testing.T) {
 			t.Errorf("applyTime(%d, %d, %d) = %s, want %s", tt.calls, tt.perMinute, tt.perDay, got, tt.want)
 		}
 	}
-	if s := etaLine(9000, 90, 45000); !strings.Contains(s, "about 3h20m0s if every goal is new") || !strings.Contains(s, "1h40m0s if they all exist") {
+	// 9000 creates and 900 fetches (one per batch of ten).
+	if s := etaLine(9000, 90, 45000); !strings.Contains(s, "about 1h50m0s if every goal is new (1.1 calls each") || !strings.Contains(s, "1h40m0s if they all exist") {
 		t.Errorf("eta %q", s)
+	}
+	for n, want := range map[int]int{1: 2, 9: 10, 10: 11, 11: 13, 300: 330} {
+		if got := newGoalCalls(n); got != want {
+			t.Errorf("newGoalCalls(%d) = %d, want %d", n, got, want)
+		}
 	}
 }
 
