@@ -574,11 +574,14 @@ func checkPolicies(t *template, report reporter) {
 
 // required lists IAM actions each function's code calls beyond what its SAM
 // policy templates and event source grant (secrets.cache describes a secret
-// before reading it; apply defers messages waiting for the quota and
+// before reading it; apply sets its messages' visibility (in flight,
+// backoff, quota deferral; IAM authorises ChangeMessageVisibilityBatch as
+// ChangeMessageVisibility), reads the queue's visibility timeout, and
 // writes the state table).
 var required = map[string][]string{
 	"IngestFunction": {"secretsmanager:DescribeSecret"},
-	"ApplyFunction": {"secretsmanager:DescribeSecret", "sqs:ChangeMessageVisibilityBatch", "sqs:GetQueueUrl",
+	"ApplyFunction": {"secretsmanager:DescribeSecret", "sqs:ChangeMessageVisibility", "sqs:ChangeMessageVisibilityBatch",
+		"sqs:GetQueueUrl", "sqs:GetQueueAttributes",
 		"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
 }
 

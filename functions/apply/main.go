@@ -66,6 +66,7 @@ func main() {
 		Keys:            keys,
 		DLQ:             sqsClient,
 		Defer:           sqsClient,
+		InFlight:        cfg.InFlight,
 		DLQURL:          cfg.DLQURL,
 		ExternalIDField: cfg.ExternalIDField,
 		MaxFutureSkew:   cfg.MaxFutureSkew,

@@ -44,6 +44,11 @@ func (m *memStore) Begin(_ context.Context, id string, lease time.Duration) (sta
 }
 func (m *memStore) Complete(context.Context, state.Claim, time.Duration) error { return nil }
 func (m *memStore) Release(context.Context, state.Claim) error                 { return nil }
+func (m *memStore) Extend(_ context.Context, c state.Claim, lease time.Duration) (state.Claim, error) {
+	c.LeaseUntil = time.Now().Add(lease)
+	return c, nil
+}
+func (m *memStore) ExtendLock(context.Context, string, string, time.Duration) error { return nil }
 
 func (m *memStore) LockGoal(_ context.Context, key, owner string, _ time.Duration) (state.Goal, bool, error) {
 	m.mu.Lock()

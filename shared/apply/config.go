@@ -27,6 +27,11 @@ type Config struct {
 	// MaxFutureSkew is how far ahead of now an event's CRM time may lie
 	// (MAX_FUTURE_SKEW, default 5m, as at ingest).
 	MaxFutureSkew time.Duration
+	// InFlight is the batch's visibility while the function works on it,
+	// and the most a batch whose invocation died stays invisible
+	// (IN_FLIGHT_VISIBILITY, default 60s, at least 3s). Only scaled-down
+	// local runs and tests change it.
+	InFlight time.Duration
 }
 
 // ConfigFromEnv reads the configuration with getenv (os.Getenv) and
@@ -82,6 +87,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.GainsightCallTimeout = durVar("GAINSIGHT_TIMEOUT", 20*time.Second)
 	c.QuotaWindow = durVar("GAINSIGHT_QUOTA_WINDOW", time.Minute)
 	c.MaxFutureSkew = durVar("MAX_FUTURE_SKEW", DefaultMaxFutureSkew)
+	c.InFlight = durVar("IN_FLIGHT_VISIBILITY", DefaultInFlight)
+	if c.InFlight < minInFlight {
+		problems = append(problems, fmt.Sprintf("IN_FLIGHT_VISIBILITY %s is under %s", c.InFlight, minInFlight))
+	}
 	if c.ExternalIDField == "" {
 		c.ExternalIDField = DefaultExternalIDField
 	} else if !strings.HasSuffix(c.ExternalIDField, "__gc") {

@@ -50,11 +50,19 @@ func (c *autoClock) Set(t time.Time) {
 	c.now = t
 }
 
-// deferLog is a Deferrer that records the visibility changes it is asked
-// for, one map per Handle: message id → visibility timeout.
+// deferLog is a Deferrer that records the deferrals it is asked for
+// (visibility changes of more than deferFrom, not the in-flight
+// visibility nor a backoff), one map per Handle: message id → visibility
+// timeout. Its queue's visibility timeout is 720 s.
 type deferLog struct {
 	mu  sync.Mutex
 	got map[string]time.Duration
+}
+
+const deferFrom = 2 * time.Minute
+
+func (d *deferLog) GetQueueAttributes(_ context.Context, in *sqs.GetQueueAttributesInput, _ ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
+	return &sqs.GetQueueAttributesOutput{Attributes: map[string]string{"VisibilityTimeout": "720"}}, nil
 }
 
 func (d *deferLog) GetQueueUrl(_ context.Context, in *sqs.GetQueueUrlInput, _ ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {
@@ -69,7 +77,9 @@ func (d *deferLog) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.Chang
 	}
 	var out sqs.ChangeMessageVisibilityBatchOutput
 	for _, en := range in.Entries {
-		d.got[aws.ToString(en.Id)] = time.Duration(en.VisibilityTimeout) * time.Second
+		if v := time.Duration(en.VisibilityTimeout) * time.Second; v > deferFrom {
+			d.got[aws.ToString(en.Id)] = v
+		}
 		out.Successful = append(out.Successful, sqstypes.ChangeMessageVisibilityBatchResultEntry{Id: en.Id})
 	}
 	return &out, nil

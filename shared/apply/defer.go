@@ -9,16 +9,18 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/quota"
 )
 
-// Deferrer is the part of the SQS client used to hold messages back until
-// the quota frees up.
+// Deferrer is the part of the SQS client used to set the visibility of
+// the batch's messages: short while in flight (visibility.go), a backoff
+// after a retryable failure, and until the quota frees up for messages
+// that wait for it.
 type Deferrer interface {
 	GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
+	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
 	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
 }
 
@@ -63,50 +65,6 @@ func (s *Service) deferral(m *message, spent *quota.LimitError) time.Duration {
 		return 0
 	}
 	return min(d, maxVisibility)
-}
-
-// deferMessages sets the visibility of the messages that wait for the
-// quota. Failing to do so only means they come back sooner.
-func (s *Service) deferMessages(ctx context.Context, msgs []*message) {
-	if s.Defer == nil {
-		return
-	}
-	var spent *quota.LimitError
-	for _, m := range msgs {
-		var le *quota.LimitError
-		if m.outcome == retry && errors.As(m.err, &le) && le.Limit == quota.LimitDaySpent {
-			spent = le
-			break
-		}
-	}
-	byQueue := map[string][]types.ChangeMessageVisibilityBatchRequestEntry{}
-	for _, m := range msgs {
-		d := s.deferral(m, spent)
-		if d == 0 || m.rec.ReceiptHandle == "" || m.rec.EventSourceARN == "" {
-			continue
-		}
-		byQueue[m.rec.EventSourceARN] = append(byQueue[m.rec.EventSourceARN], types.ChangeMessageVisibilityBatchRequestEntry{
-			Id:                aws.String(m.rec.MessageId),
-			ReceiptHandle:     aws.String(m.rec.ReceiptHandle),
-			VisibilityTimeout: int32(d / time.Second),
-		})
-	}
-	for arn, entries := range byQueue {
-		url, err := s.queueURL(ctx, arn)
-		if err != nil {
-			s.logger().WarnContext(ctx, "cannot defer messages", "queue_arn", arn, "error", err.Error())
-			continue
-		}
-		for len(entries) > 0 {
-			n := min(len(entries), 10)
-			if _, err := s.Defer.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{
-				QueueUrl: aws.String(url), Entries: entries[:n],
-			}); err != nil {
-				s.logger().WarnContext(ctx, "cannot defer messages", "queue_arn", arn, "error", err.Error())
-			}
-			entries = entries[n:]
-		}
-	}
 }
 
 var queueURLs sync.Map // queue ARN → URL

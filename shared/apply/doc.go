@@ -39,6 +39,20 @@
 // (state.Kept, written with the version), else from the Fetch that
 // resolved the goal; with neither, it goes without them (kept.go).
 //
+// Visibility (visibility.go): while Handle works, a heartbeat keeps the
+// batch's messages invisible for InFlight (60 s, IN_FLIGHT_VISIBILITY,
+// never more than the queue's visibility timeout), extending it every
+// third of that, and renews the claims and record locks the batch holds,
+// leased for 2/3 of InFlight (40 s); a batch whose invocation dies comes
+// back within InFlight, when its leases have run out. A lease the
+// heartbeat cannot keep ends the batch's work. When Handle is done, a
+// retried message is made visible again after a backoff of 5 s ×
+// 2^(receives−1) with equal jitter (Rand), at least until a lease that
+// refused it ends, at most 15 minutes and the queue's visibility timeout;
+// a group's later failed messages take its first failed message's
+// visibility. A visibility change SQS refuses is logged; the message keeps
+// the visibility it had.
+//
 // Messages that wait for the quota are deferred (defer.go): made invisible
 // with ChangeMessageVisibility until it frees up (at most 12 hours), so they
 // do not come back every visibility timeout and reach the DLQ after

@@ -40,6 +40,10 @@ type Store interface {
 	Release(ctx context.Context, c state.Claim) error
 	LockGoal(ctx context.Context, recordKey, owner string, lease time.Duration) (state.Goal, bool, error)
 	UnlockGoal(ctx context.Context, recordKey, owner string) error
+	// Extend and ExtendLock renew a claim's lease and a record lock while
+	// the batch works (the heartbeat, visibility.go).
+	Extend(ctx context.Context, c state.Claim, lease time.Duration) (state.Claim, error)
+	ExtendLock(ctx context.Context, recordKey, owner string, lease time.Duration) error
 	PutGoalApplied(ctx context.Context, recordKey, gsid string, version time.Time, eventID string, kept state.Kept) error
 	SetGsid(ctx context.Context, recordKey, gsid string) error
 	ForgetGsid(ctx context.Context, recordKey, gsid string) error
@@ -80,10 +84,21 @@ type Service struct {
 	Keys      KeyRefresher // may be nil
 	DLQ       DLQ
 	DLQURL    string
-	// Defer holds back messages that wait for the day's quota or a long
-	// Retry-After (ChangeMessageVisibility); nil leaves them to the
-	// queue's visibility timeout.
+	// Defer sets the visibility of the batch's messages
+	// (ChangeMessageVisibilityBatch): InFlight while Handle works, a
+	// backoff after a retryable failure, until the quota frees up for
+	// messages that wait for it (visibility.go, defer.go). nil leaves them
+	// all to the queue's visibility timeout.
 	Defer Deferrer
+	// InFlight is the batch's visibility while Handle works on it,
+	// extended every third of it, and bounds how long a batch whose
+	// invocation died stays invisible; DefaultInFlight (60 s) when 0,
+	// never more than the queue's visibility timeout. Claims and record
+	// locks are leased for 2/3 of it and renewed on the same beat.
+	InFlight time.Duration
+	// Rand returns a number in [0, 1) for the backoff's jitter;
+	// math/rand/v2's Float64 when nil.
+	Rand func() float64
 	// ExternalIDField is the custom field that identifies goals and
 	// templates by record key; DefaultExternalIDField when empty.
 	ExternalIDField string
@@ -100,6 +115,10 @@ type Service struct {
 	Metrics  *emf.Recorder
 	Log      *slog.Logger
 	Now      func() time.Time
+
+	// batchLease is the lease of the claims and locks of one batch (set
+	// on Handle's copy of the service).
+	batchLease time.Duration
 }
 
 // message is one SQS record and what became of it.
@@ -117,12 +136,43 @@ type message struct {
 
 // Handle is the Lambda handler for SQS events. It never fails the whole
 // batch: every message is acknowledged or reported in BatchItemFailures.
+//
+// While it works, a heartbeat keeps the batch's messages invisible for
+// InFlight and renews the claims and record locks it holds
+// (visibility.go); when it is done, every failed message gets its backoff
+// or its deferral.
 func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
 	defer func() { _ = s.Metrics.Flush() }()
 	msgs := make([]*message, len(e.Records))
 	for i, r := range e.Records {
 		msgs[i] = s.decode(r)
 	}
+	qs := s.batchQueues(ctx, msgs)
+	inFlight := s.inFlight()
+	for _, q := range qs {
+		if q.visibility > 0 {
+			inFlight = max(min(inFlight, q.visibility), minInFlight)
+		}
+	}
+	// The batch runs on a copy of the service whose Store tells the
+	// heartbeat what it holds and whose leases last 2/3 of InFlight. The
+	// heartbeat ends the batch's work (work) when it loses a lease.
+	work, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	b := *s
+	b.batchLease = inFlight * 2 / 3
+	hb := &heartbeat{s: &b, store: s.Store, qs: qs, msgs: msgs, inFlight: inFlight, cancel: cancel,
+		stopc: make(chan struct{}), done: make(chan struct{}), claims: map[string]state.Claim{}, locks: map[string]string{}}
+	b.Store = &heldStore{Store: s.Store, h: hb}
+	go hb.run(ctx)
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			hb.stop()
+		}
+	}
+	defer stop()
 
 	// Group in order of first appearance; within a group, queue order.
 	var order []string
@@ -136,20 +186,24 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 	// One Fetch for the batch's goals that have no Gsid yet (prefetch.go).
 	s.prefetchGoals(ctx, msgs)
 	for _, g := range order {
-		s.processGroup(ctx, groups[g])
+		b.processGroup(work, groups[g])
 	}
 	// Every message has an outcome by now; should one not, it is retried
 	// rather than acknowledged unapplied.
 	failRest(msgs, errors.New("not processed"))
 
-	s.deferMessages(ctx, msgs)
-	var resp events.SQSEventResponse
 	for _, m := range msgs {
 		if m.outcome == permanent {
 			if err := s.deadLetter(ctx, m); err != nil {
 				m.outcome, m.err = retry, fmt.Errorf("send to DLQ: %w (after: %v)", err, m.err)
 			}
 		}
+	}
+	// No extension after this: the failed messages' backoffs must stand.
+	stop()
+	s.settle(ctx, qs, msgs)
+	var resp events.SQSEventResponse
+	for _, m := range msgs {
 		s.record(ctx, m)
 		if !m.outcome.acked() {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.rec.MessageId})
@@ -285,10 +339,16 @@ func (s *Service) callContext(ctx context.Context) (context.Context, context.Can
 	return context.WithCancel(ctx)
 }
 
-// lease is how long a claim holds an event: the time left before the
-// deadline, so a live attempt is never taken over, plus a little.
+// lease is how long a claim or a record lock holds an event or a record
+// before the heartbeat renews it: 2/3 of the batch's in-flight visibility
+// (40 s), so that a dead consumer's hold ends before its batch comes back,
+// and never much past the Lambda deadline.
 func (s *Service) lease(ctx context.Context) time.Duration {
-	return min(s.timeLeft(ctx), 15*time.Minute) + 5*time.Second
+	l := s.batchLease
+	if l <= 0 {
+		l = s.inFlight() * 2 / 3
+	}
+	return max(min(s.timeLeft(ctx)+5*time.Second, l), time.Second)
 }
 
 func (s *Service) logger() *slog.Logger {

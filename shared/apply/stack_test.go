@@ -75,6 +75,9 @@ type stack struct {
 	pub      *queue.Publisher
 	// pollSQS is the SQS client of the pollers (see fifoRelease).
 	pollSQS *fifoRelease
+	// sqsTap is the SQS endpoint of the bootstraps: moto, behind a tap
+	// that tells pollSQS of their visibility changes (see visibilityTap).
+	sqsTap string
 }
 
 func newStack(t testing.TB, c stackConfig) *stack {
@@ -122,6 +125,7 @@ func newStack(t testing.TB, c stackConfig) *stack {
 	s.pub = queue.NewPublisher(s.sqs, s.queueURL)
 	s.pollSQS = newFIFORelease(s.sqs, s.queueURL, time.Duration(c.Visibility)*time.Second)
 	t.Cleanup(s.pollSQS.stop)
+	s.sqsTap = s.pollSQS.tap(t)
 	s.putSecret(s.sim.AccessKey, true)
 	return s
 }
@@ -837,7 +841,14 @@ var binDir string
 
 // bootstrapEnv is the apply function's environment against the stack.
 func (s *stack) bootstrapEnv(extra ...string) []string {
-	env := append(moto.Env(),
+	var env []string
+	for _, kv := range moto.Env() {
+		if strings.HasPrefix(kv, "AWS_ENDPOINT_URL_SQS=") {
+			kv = "AWS_ENDPOINT_URL_SQS=" + s.sqsTap
+		}
+		env = append(env, kv)
+	}
+	env = append(env,
 		"GAINSIGHT_BASE_URL="+s.URL,
 		"GAINSIGHT_ACCESS_KEY_SECRET_ID="+s.secretID,
 		"DLQ_URL="+s.dlqURL,
