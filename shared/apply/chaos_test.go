@@ -95,7 +95,8 @@ func TestFaultsInProcess(t *testing.T) {
 
 // killer invokes the bootstrap under aws-lambda-rie and, on the chosen
 // invocations, kills the emulator and the function (SIGKILL to the
-// process group) after a delay, while the batch is being worked on; then
+// process group) once the batch has made its first Gainsight write (or
+// after a delay), while the batch is being worked on; then
 // it starts a fresh one, as Lambda would after a crash. The poller sees
 // the invoke fail and deletes nothing: the messages come back after the
 // visibility time-out.
@@ -109,6 +110,9 @@ type killer struct {
 	n       int
 	killAt  map[int]time.Duration
 	midKill int // kills that ended an invoke in flight
+	// writes, when set, counts Gainsight writes so far: a kill waits for
+	// the batch's first write (at most killAt's delay).
+	writes func() int
 }
 
 func (k *killer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
@@ -121,9 +125,34 @@ func (k *killer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	}
 	fn := k.fn
 	fired := make(chan struct{})
-	timer := time.AfterFunc(d, func() { crash(k.t, fn); close(fired) })
+	var decided atomic.Bool // set by whichever comes first: the kill or the invoke's end
+	base := 0
+	if k.writes != nil {
+		base = k.writes()
+	}
+	stop := make(chan struct{})
+	go func() {
+		// Kill once the batch has written to Gainsight (its claims are
+		// held, a unit is in flight), or after d at the latest.
+		deadline := time.After(d)
+	wait:
+		for k.writes == nil || k.writes() <= base {
+			select {
+			case <-stop:
+				return
+			case <-deadline:
+				break wait
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		if decided.CompareAndSwap(false, true) {
+			crash(k.t, fn)
+			close(fired)
+		}
+	}()
 	out, err := fn.Invoke(ctx, payload)
-	if timer.Stop() {
+	close(stop)
+	if decided.CompareAndSwap(false, true) {
 		// The batch finished first: kill it anyway, between invokes.
 		k.t.Logf("invoke %d finished within %s; killing after it", k.n, d)
 		crash(k.t, fn)
@@ -177,8 +206,9 @@ func TestKillMidBatchUnderRIE(t *testing.T) {
 
 	out := &syncBuffer{}
 	env := s.bootstrapEnv("GAINSIGHT_TIMEOUT=1s")
-	k := &killer{t: t, killAt: map[int]time.Duration{2: 250 * time.Millisecond, 4: 150 * time.Millisecond},
-		start: func() (*rie.Function, error) { return launchBootstrap(env, 13, out) }}
+	k := &killer{t: t, killAt: map[int]time.Duration{2: 2 * time.Second, 4: 2 * time.Second},
+		start:  func() (*rie.Function, error) { return launchBootstrap(env, 13, out) },
+		writes: func() int { return len(s.front.effective()) }}
 	k.fn = startBootstrap(t, env, 13, out)
 	k.all = append(k.all, k.fn)
 	t.Cleanup(k.close)
