@@ -52,7 +52,7 @@ chaos:
 	$(GO) run ./cmd/goalrelay-chaos $(CHAOS_FLAGS)
 
 ## latency: webhook in → goal visible in the simulator, p50 and p99, at 0% and 10% faults
-## (not part of test or bench; about 2 minutes).
+## (not part of test or bench; about 3 minutes).
 latency:
 	$(GO) test -run '^$$' -bench BenchmarkLatency -benchtime 1x -timeout 15m ./shared/devtools/chaos/
 

@@ -18,7 +18,7 @@ import (
 // the front, the ingest bootstrap under aws-lambda-rie, the FIFO queue on
 // moto_server, the local event source mapping, the apply bootstrap, until
 // the new goal is visible in the Gainsight simulator. One webhook at a
-// time (light load), LATENCY_SAMPLES of them (default 60) per
+// time (light load), LATENCY_SAMPLES of them (default 100) per
 // sub-benchmark, with 0% and 10% of the Gainsight calls failing with a
 // transient 503. The queue's visibility time-out is devstack's 5 s.
 //
@@ -30,7 +30,7 @@ func BenchmarkLatency(b *testing.B) {
 	if testing.Short() {
 		b.Skip("builds both bootstraps and runs moto_server, aws-lambda-rie and the simulator")
 	}
-	samples := 60
+	samples := 100
 	if v, err := strconv.Atoi(os.Getenv("LATENCY_SAMPLES")); err == nil && v > 0 {
 		samples = v
 	}
