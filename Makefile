@@ -9,7 +9,7 @@ LAMBDA_ARCH  ?= arm64
 # project's .venv, which scripts/pytools fills with pinned versions.
 export PATH := $(PATH):$(CURDIR)/.venv/bin
 
-.PHONY: all build test test-short run bench clean tools pytools \
+.PHONY: all build test test-short run bench chaos latency clean tools pytools \
         build-IngestFunction build-ApplyFunction
 
 all: build
@@ -51,6 +51,17 @@ bench:
 	$(GO) test -short -run '^$$' -bench BenchmarkHandle -benchmem -count 6 ./shared/apply/ | tee -a bench.txt
 	$(GO) test -run '^$$' -bench BenchmarkDrain -benchtime 1x -count 3 ./shared/apply/ | tee -a bench.txt
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./shared/gainsight/ ./shared/mapping/ | tee -a bench.txt
+
+## chaos: the chaos benchmark (not part of test or bench; about 5 minutes): the workload
+## without faults, then with CHAOS_FLAGS' faults and SIGKILLs (go run ./cmd/goalrelay-chaos -h).
+CHAOS_FLAGS ?= -records 20 -versions 4 -faults 0.3 -kill-every 30s -visibility 30s -time-limit 4m
+chaos:
+	$(GO) run ./cmd/goalrelay-chaos $(CHAOS_FLAGS)
+
+## latency: webhook in → goal visible in the simulator, p50 and p99, at 0% and 10% faults
+## (not part of test or bench; about 3 minutes).
+latency:
+	$(GO) test -run '^$$' -bench BenchmarkLatency -benchtime 1x -timeout 15m ./shared/devtools/chaos/
 
 ## SAM's makefile builder calls these with ARTIFACTS_DIR set.
 # A mapping file of your own (mapping.yaml at the top level) ships beside the
