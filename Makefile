@@ -55,12 +55,12 @@ bench:
 ## chaos: the chaos benchmark (not part of test or bench; about 5 minutes): the workload
 ## without faults, then with CHAOS_FLAGS' faults and SIGKILLs (go run ./cmd/goalrelay-chaos -h).
 CHAOS_FLAGS ?= -records 20 -versions 4 -faults 0.3 -kill-every 30s -visibility 30s -time-limit 4m
-chaos:
+chaos: pytools
 	$(GO) run ./cmd/goalrelay-chaos $(CHAOS_FLAGS)
 
 ## latency: webhook in → goal visible in the simulator, p50 and p99, at 0% and 10% faults
 ## (not part of test or bench; about 3 minutes).
-latency:
+latency: pytools
 	$(GO) test -run '^$$' -bench BenchmarkLatency -benchtime 1x -timeout 15m ./shared/devtools/chaos/
 
 ## SAM's makefile builder calls these with ARTIFACTS_DIR set.
