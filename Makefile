@@ -9,10 +9,20 @@ LAMBDA_ARCH  ?= arm64
 # project's .venv, which scripts/pytools fills with pinned versions.
 export PATH := $(PATH):$(CURDIR)/.venv/bin
 
-.PHONY: all build test test-short run bench chaos latency clean tools pytools \
+.PHONY: all help build lint test test-short run bench chaos latency clean tools pytools \
         build-IngestFunction build-ApplyFunction
 
 all: build
+
+## help: this list of targets.
+help:
+	@grep -E '^## [a-zA-Z-]+:' $(MAKEFILE_LIST) | sed -E 's/^## ([a-zA-Z-]+): /  \1\t/' | expand -t 16
+
+## lint: gofmt check, go vet and staticcheck (pinned as a tool in go.mod).
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 ## build: both Lambda bootstraps for the host (bin/<fn>/bootstrap) and the tools.
 build:

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,9 +63,13 @@ func BuildEmulator(ctx context.Context, root, outDir string) (string, error) {
 }
 
 func goBuild(ctx context.Context, root, out string, env []string, args ...string) error {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		gobin = "go"
+	// The go command of the toolchain running the tests, when there is
+	// one (GOROOT as `go test` sets it), else the one on PATH.
+	gobin := "go"
+	if root := os.Getenv("GOROOT"); root != "" {
+		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
+			gobin = p
+		}
 	}
 	cmd := exec.CommandContext(ctx, gobin, append([]string{"build", "-o", out}, args...)...)
 	cmd.Dir = root
@@ -343,4 +346,9 @@ func BuildFunction(ctx context.Context, pkg, dir string) (emulator, bootstrap st
 	}
 	emulator, err = BuildEmulator(ctx, root, dir)
 	return emulator, bootstrap, err
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -100,16 +100,6 @@ func list(v any, path ...any) []any {
 	return l
 }
 
-// js parses a JSON literal for request bodies.
-func js(t *testing.T, s string) any {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		t.Fatalf("bad test JSON: %v\n%s", err, s)
-	}
-	return v
-}
-
 // wantOK fails unless the answer is a 200 success envelope.
 func wantOK(t *testing.T, a answer) {
 	t.Helper()

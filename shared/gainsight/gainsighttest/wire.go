@@ -182,13 +182,6 @@ func decodeForLog(body []byte) any {
 
 const alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
-// newID is a Gsid: the 4-character prefix and 32 uppercase alphanumerics.
-func (s *Server) newID(prefix string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.newIDLocked(prefix)
-}
-
 func (s *Server) newIDLocked(prefix string) string {
 	b := make([]byte, 0, len(prefix)+32)
 	b = append(b, prefix...)

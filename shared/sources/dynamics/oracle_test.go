@@ -160,7 +160,7 @@ func fromJSONEntity(j *jsonEntity) *entity {
 	if j.FormattedValues != nil {
 		e.FormattedValues = make([]formattedValue, len(j.FormattedValues))
 		for i, f := range j.FormattedValues {
-			e.FormattedValues[i] = formattedValue{Key: f.Key, Value: f.Value}
+			e.FormattedValues[i] = formattedValue(f)
 		}
 	}
 	return e
