@@ -1,7 +1,13 @@
 package chaos
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"sync"
 	"time"
 
@@ -18,6 +24,15 @@ import (
 // message it received and that was not deleted, with
 // ChangeMessageVisibility 0 half a second before moto's time-out would,
 // oldest first, so the messages come back when they would have, in order.
+//
+// The apply function changes the visibility of the messages it holds (the
+// heartbeat's in-flight visibility and its extensions, a failed message's
+// backoff, a deferral): it reaches SQS through tap, which tells
+// fifoRelease of every such change, so that the release follows the
+// function's visibility and not the queue's. Without it fifoRelease would
+// release a message the function still holds, or (for a backoff shorter
+// than the queue's time-out) leave it to moto's time-out and to moto's
+// out-of-order FIFO redelivery.
 type fifoRelease struct {
 	c    *sqs.Client
 	url  string
@@ -90,6 +105,71 @@ func (r *fifoRelease) loop() {
 			_, _ = r.c.ChangeMessageVisibility(context.Background(), &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(r.url),
 				ReceiptHandle: aws.String(h), VisibilityTimeout: 0})
 		}
+	}
+}
+
+// tap is the apply functions' SQS endpoint: a reverse proxy to moto
+// (endpoint) that notes every visibility change a function makes
+// (ChangeMessageVisibility and ...Batch, JSON protocol), as the apply
+// package's queue tests do.
+func (r *fifoRelease) tap(endpoint string) (http.Handler, error) {
+	target, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		op := req.Header.Get("X-Amz-Target")
+		if op != "AmazonSQS.ChangeMessageVisibilityBatch" && op != "AmazonSQS.ChangeMessageVisibility" {
+			rp.ServeHTTP(w, req)
+			return
+		}
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		at := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		rp.ServeHTTP(sw, req)
+		if sw.status != http.StatusOK {
+			return
+		}
+		type entry struct {
+			ReceiptHandle     string
+			VisibilityTimeout int
+		}
+		var in struct {
+			entry
+			Entries []entry
+		}
+		if json.Unmarshal(body, &in) != nil {
+			return
+		}
+		if op == "AmazonSQS.ChangeMessageVisibility" {
+			in.Entries = []entry{in.entry}
+		}
+		for _, e := range in.Entries {
+			r.note(e.ReceiptHandle, at, time.Duration(e.VisibilityTimeout)*time.Second)
+		}
+	}), nil
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// note moves the release of a held message to half a second before the
+// visibility set at at runs out. A handle r no longer holds (released or
+// deleted) is left alone.
+func (r *fifoRelease) note(handle string, at time.Time, vis time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.held[handle]; ok {
+		r.held[handle] = at.Add(vis - 500*time.Millisecond)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -311,7 +312,24 @@ func (u *run) setUp(ctx context.Context, chaos bool) error {
 
 	// The functions.
 	u.ingestEnv = append(u.moto.Env(), "QUEUE_URL="+u.queueURL, "WEBHOOK_SECRETS_ID="+u.webhookID, "PUBLIC_BASE_URL=", "MAPPING_FILE=")
-	u.applyEnv = append(u.moto.Env(),
+	// The apply functions reach SQS through the release's tap (see
+	// fifoRelease).
+	tap, err := u.release.tap(u.moto.Endpoint)
+	if err != nil {
+		return err
+	}
+	tapURL, err := u.serve(tap)
+	if err != nil {
+		return err
+	}
+	var motoEnv []string
+	for _, kv := range u.moto.Env() {
+		if strings.HasPrefix(kv, "AWS_ENDPOINT_URL_SQS=") {
+			kv = "AWS_ENDPOINT_URL_SQS=" + tapURL
+		}
+		motoEnv = append(motoEnv, kv)
+	}
+	u.applyEnv = append(motoEnv,
 		"GAINSIGHT_BASE_URL="+gsURL,
 		"GAINSIGHT_ACCESS_KEY_SECRET_ID="+u.accessKeyID,
 		"DLQ_URL="+u.dlqURL,
