@@ -87,6 +87,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.GainsightCallTimeout = durVar("GAINSIGHT_TIMEOUT", 20*time.Second)
 	c.QuotaWindow = durVar("GAINSIGHT_QUOTA_WINDOW", time.Minute)
 	c.MaxFutureSkew = durVar("MAX_FUTURE_SKEW", DefaultMaxFutureSkew)
+	if c.MaxFutureSkew > 24*time.Hour {
+		problems = append(problems, fmt.Sprintf("MAX_FUTURE_SKEW %s is more than 24h", c.MaxFutureSkew))
+	}
 	c.InFlight = durVar("IN_FLIGHT_VISIBILITY", DefaultInFlight)
 	if c.InFlight < minInFlight {
 		problems = append(problems, fmt.Sprintf("IN_FLIGHT_VISIBILITY %s is under %s", c.InFlight, minInFlight))

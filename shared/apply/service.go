@@ -184,7 +184,7 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 		groups[m.group] = append(groups[m.group], m)
 	}
 	// One Fetch for the batch's goals that have no Gsid yet (prefetch.go).
-	s.prefetchGoals(ctx, msgs)
+	s.prefetchGoals(work, msgs) // s: its Store reads goals (GoalReader); work: stops with the batch
 	for _, g := range order {
 		b.processGroup(work, groups[g])
 	}

@@ -151,7 +151,8 @@ func runSend(ctx context.Context, a *app, f *sendFlags, source string) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.url, bytes.NewReader(body))
 	if err != nil {
-		return usageErrorf("invalid --url: %v", err)
+		// The URL may carry a key (Dataverse's ?code=): not echoed.
+		return usageErrorf("invalid --url %s", redactQuery(f.url))
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)

@@ -81,7 +81,7 @@ func (s *Service) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 
 	log := s.logger()
 	attrs := []any{
-		slog.String("source", truncate(res.source, 64)),
+		slog.String("source", oneLine(res.source, 64)),
 		slog.Int("status", code),
 		slog.Int("changes", res.changes),
 		slog.Int("queued", res.queued),

@@ -40,13 +40,14 @@ func TestParsePolicy(t *testing.T) {
 }
 
 func TestPolicyAllows(t *testing.T) {
-	p, err := webhook.ParsePolicy(json.RawMessage(`{"allowedSourceIps":["203.0.113.0/24","2001:db8::/32","198.51.100.7"],"allowedSources":["hubspot/portal/62515"]}`))
+	p, err := webhook.ParsePolicy(json.RawMessage(`{"allowedSourceIps":["203.0.113.0/24","2001:db8::/32","198.51.100.7","::ffff:192.0.2.0/121"],"allowedSources":["hubspot/portal/62515"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	addrs := map[string]bool{
 		"203.0.113.10": true, "203.0.114.1": false, "198.51.100.7": true, "198.51.100.8": false,
 		"2001:db8::1": true, "2001:db9::1": false, "::ffff:203.0.113.9": true, "": false, "not-an-ip": false,
+		"192.0.2.77": true, "192.0.2.200": false, // from the IPv4-mapped entry
 	}
 	for a, want := range addrs {
 		if got := p.AllowsAddr(a); got != want {
