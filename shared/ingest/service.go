@@ -302,9 +302,3 @@ func (s *Service) logger() *slog.Logger {
 	return slog.Default()
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
-}
