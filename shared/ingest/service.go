@@ -301,4 +301,3 @@ func (s *Service) logger() *slog.Logger {
 	}
 	return slog.Default()
 }
-
