@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/apply"
 	"github.com/goalrelay/goalrelay/shared/devtools/rie"
 	"github.com/goalrelay/goalrelay/shared/sources"
@@ -114,6 +115,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	printHowTo(stdout, st.FrontURL)
+	fmt.Fprintln(stdout, GoalsFetchLine(st.SimulatorURL, st.Simulator.AccessKey))
+	fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\ngoalrelay-local: stopping every process it started...")
 	return 0
@@ -320,7 +323,16 @@ func printHowTo(w io.Writer, front string) {
 	}
 	fmt.Fprintln(w, "\n(The front passes the Host header on as requestContext.domainName, and the ingest function verifies")
 	fmt.Fprintln(w, "signatures that cover the URL against https://<Host>/webhooks/<source>, as behind API Gateway.)")
-	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}
+
+// GoalsFetchLine is the goalctl command that lists the goals goalrelay
+// wrote to the simulated tenant at url, whose access key is a throwaway
+// of this run (the simulator's own, never a real tenant's).
+func GoalsFetchLine(url, key string) string {
+	return "\nQuery the simulated Gainsight (a throwaway key of this run):\n\n" +
+		"  GAINSIGHT_BASE_URL=" + url + " GAINSIGHT_ACCESS_KEY=" + key + " \\\n" +
+		"    go run ./cmd/goalctl goals fetch --where '" + events.DefaultExternalIDField + " IS_NOT_NULL' \\\n" +
+		"    --select Gsid,Name," + events.DefaultExternalIDField
 }
 
 func oneLine(s string, n int) string {
