@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -182,7 +183,10 @@ func NewRootCommand(env *Env) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.aws.Region, "region", "", "AWS region (default: AWS_REGION or the profile's)")
 	pf.StringVar(&a.aws.Profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE or default)")
-	root.CompletionOptions.DisableDefaultCmd = true
+	// goalctl completion bash|zsh|fish|powershell prints the completion
+	// script; source names and flags complete.
+	root.Version = Version()
+	root.SetVersionTemplate("goalctl {{.Version}}\n")
 
 	root.AddCommand(
 		newSendCommand(a),
@@ -283,4 +287,36 @@ func exitCode(ctx context.Context, err error) int {
 	default:
 		return ExitUsage
 	}
+}
+
+// Version is goalctl's version: the module version it was built from
+// (go install ...@v1.2.3), else the VCS revision the build recorded, else
+// "devel".
+func Version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return "devel-" + rev
 }

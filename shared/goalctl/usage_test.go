@@ -83,3 +83,18 @@ func TestBinaryUsage(t *testing.T) {
 		t.Errorf("stderr: %s", r)
 	}
 }
+
+func TestVersionAndCompletion(t *testing.T) {
+	r := (&harness{}).run(t, "--version")
+	wantCode(t, r, goalctl.ExitOK)
+	if !strings.HasPrefix(r.stdout, "goalctl ") || strings.TrimSpace(strings.TrimPrefix(r.stdout, "goalctl ")) == "" {
+		t.Errorf("--version printed %q", r.stdout)
+	}
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		r := (&harness{}).run(t, "completion", shell)
+		wantCode(t, r, goalctl.ExitOK)
+		if !strings.Contains(r.stdout, "goalctl") || len(r.stdout) < 500 {
+			t.Errorf("completion %s printed %d bytes", shell, len(r.stdout))
+		}
+	}
+}
