@@ -1,9 +1,11 @@
 package awstest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -54,11 +56,26 @@ var ErrNotInstalled = errors.New("moto_server not found on PATH: run `make pytoo
 // StartMoto starts moto_server on a free loopback port and waits until it
 // answers. maxLife bounds its lifetime (it is run under timeout(1)) so that
 // a crashed test run cannot leave it behind.
+//
+// If moto exits during start-up (another process took the free port before
+// moto bound it), it is started again on another port, three times at most.
 func StartMoto(ctx context.Context, maxLife time.Duration) (*Moto, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		return nil, ErrNotInstalled
 	}
+	for attempt := 1; ; attempt++ {
+		m, err := startMoto(ctx, bin, maxLife)
+		if errors.Is(err, errExitedAtStart) && attempt < 3 {
+			continue
+		}
+		return m, err
+	}
+}
+
+var errExitedAtStart = errors.New("moto_server exited during start-up")
+
+func startMoto(ctx context.Context, bin string, maxLife time.Duration) (*Moto, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -82,9 +99,7 @@ func StartMoto(ctx context.Context, maxLife time.Duration) (*Moto, error) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		resp, err := http.Get(m.Direct + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
+		if m.isMoto() {
 			if err := m.startProxy(); err != nil {
 				m.Close()
 				return nil, err
@@ -96,13 +111,32 @@ func StartMoto(ctx context.Context, maxLife time.Duration) (*Moto, error) {
 			m.Close()
 			return nil, ctx.Err()
 		case <-m.done:
-			return nil, errors.New("moto_server exited during start-up")
+			return nil, errExitedAtStart
 		case <-deadline.C:
 			m.Close()
 			return nil, errors.New("moto_server did not answer within 20s")
 		case <-tick.C:
 		}
 	}
+}
+
+// isMoto reports whether moto_server answers on m.Direct: its dashboard,
+// with the "Moto" in its page. Any answer is not enough: between freePort
+// and moto's bind, another test process may take the port (moto then
+// exits), and a test would talk to that server instead.
+func (m *Moto) isMoto() bool {
+	resp, err := http.Get(m.Direct + "/moto-api/")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	select {
+	case <-m.done:
+		return false // moto exited: the answer came from someone else
+	default:
+	}
+	return resp.StatusCode == http.StatusOK && bytes.Contains(b, []byte("Moto"))
 }
 
 // startProxy serves a reverse proxy to moto_server that forwards one
