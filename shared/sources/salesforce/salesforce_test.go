@@ -437,7 +437,7 @@ func TestRespond(t *testing.T) {
 
 // TestAckMatchesReference pins the Ack to the envelope Salesforce requires
 // on success: a SOAP 1.1 notificationsResponse with <Ack>true</Ack>, as the
-// outbound messaging WSDL defines it (see docs/crm-webhooks.md).
+// outbound messaging WSDL defines it (see docs/crm-webhook-formats.md).
 func TestAckMatchesReference(t *testing.T) {
 	const want = `<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">
