@@ -1,14 +1,7 @@
 package apply_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -17,77 +10,6 @@ import (
 	"github.com/goalrelay/goalrelay/shared/apply"
 	gt "github.com/goalrelay/goalrelay/shared/gainsight/gainsighttest"
 )
-
-// tap starts the bootstraps' SQS endpoint: a reverse proxy to moto that
-// tells r of every visibility change a function makes
-// (ChangeMessageVisibility and ...Batch, JSON protocol), so that r
-// releases a message when the function's own visibility runs out (the
-// heartbeat's extension, a backoff, a deferral), not when the queue's
-// would have. Without it r would either release a message the function
-// holds back, or (for a shorter visibility) leave it to moto's time-out
-// and to moto's out-of-order FIFO redelivery (see fifoRelease).
-func (r *fifoRelease) tap(t testing.TB) string {
-	target, err := url.Parse(moto.Endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(target)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		op := req.Header.Get("X-Amz-Target")
-		if op != "AmazonSQS.ChangeMessageVisibilityBatch" && op != "AmazonSQS.ChangeMessageVisibility" {
-			rp.ServeHTTP(w, req)
-			return
-		}
-		body, _ := io.ReadAll(req.Body)
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		at := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		rp.ServeHTTP(sw, req)
-		if sw.status != http.StatusOK {
-			return
-		}
-		type entry struct {
-			ReceiptHandle     string
-			VisibilityTimeout int
-		}
-		var in struct {
-			entry
-			Entries []entry
-		}
-		if json.Unmarshal(body, &in) != nil {
-			return
-		}
-		if op == "AmazonSQS.ChangeMessageVisibility" {
-			in.Entries = []entry{in.entry}
-		}
-		for _, e := range in.Entries {
-			r.note(e.ReceiptHandle, at, time.Duration(e.VisibilityTimeout)*time.Second)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// note moves the release of a held message to half a second before the
-// visibility set at at runs out. A handle r no longer holds (released or
-// deleted) is left alone.
-func (r *fifoRelease) note(handle string, at time.Time, vis time.Duration) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.held[handle]; ok {
-		r.held[handle] = at.Add(vis - 500*time.Millisecond)
-	}
-}
 
 // TestBlipCostsSeconds: one 503 on the update of a known goal. The
 // queue's visibility time-out is 120 s, so the update can only apply

@@ -73,10 +73,10 @@ type stack struct {
 	table    string
 	secretID string
 	pub      *queue.Publisher
-	// pollSQS is the SQS client of the pollers (see fifoRelease).
-	pollSQS *fifoRelease
+	// pollSQS is the SQS client of the pollers (see localesm.FIFORelease).
+	pollSQS *localesm.FIFORelease
 	// sqsTap is the SQS endpoint of the bootstraps: moto, behind a tap
-	// that tells pollSQS of their visibility changes (see visibilityTap).
+	// that tells pollSQS of their visibility changes (FIFORelease.Tap).
 	sqsTap string
 }
 
@@ -123,9 +123,15 @@ func newStack(t testing.TB, c stackConfig) *stack {
 	}
 	s.queueURL = *q.QueueUrl
 	s.pub = queue.NewPublisher(s.sqs, s.queueURL)
-	s.pollSQS = newFIFORelease(s.sqs, s.queueURL, time.Duration(c.Visibility)*time.Second)
-	t.Cleanup(s.pollSQS.stop)
-	s.sqsTap = s.pollSQS.tap(t)
+	s.pollSQS = localesm.NewFIFORelease(s.sqs, s.queueURL, time.Duration(c.Visibility)*time.Second)
+	t.Cleanup(s.pollSQS.Stop)
+	tap, err := s.pollSQS.Tap(moto.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tapSrv := httptest.NewServer(tap)
+	t.Cleanup(tapSrv.Close)
+	s.sqsTap = tapSrv.URL
 	s.putSecret(s.sim.AccessKey, true)
 	return s
 }
@@ -177,97 +183,6 @@ func (s *stack) redeliver(ev goalevents.Event) {
 // poller is a localesm.Poller over the stack's queue.
 func (s *stack) poller(fn localesm.Invoker) *localesm.Poller {
 	return &localesm.Poller{SQS: s.pollSQS, QueueURL: s.queueURL, QueueARN: s.queueARN, Region: awstest.Region, Function: fn, BatchSize: 10}
-}
-
-// fifoRelease is the pollers' SQS client. It works around a bug of
-// moto 5.2.1: when several in-flight messages of one FIFO group come back
-// because their visibility time-out ran out, moto's ReceiveMessage skips
-// the group's first messages (it drops each from its pending set one at a
-// time and still sees the group pending through the later ones) and
-// delivers the last one first, out of order, which real SQS never does
-// (reproduced with three messages of one group: after the time-out moto
-// returns only m2). fifoRelease ends the visibility of every message it
-// received and that was not deleted itself, with ChangeMessageVisibility 0
-// shortly (half a second) before moto's time-out would, oldest first, so
-// the messages come back when they would have, in order.
-type fifoRelease struct {
-	c    *sqs.Client
-	url  string
-	vis  time.Duration
-	done chan struct{}
-	wg   sync.WaitGroup
-
-	mu   sync.Mutex
-	held map[string]time.Time // receipt handle → when to release it
-	ord  []string             // handles in receive order
-}
-
-func newFIFORelease(c *sqs.Client, url string, vis time.Duration) *fifoRelease {
-	r := &fifoRelease{c: c, url: url, vis: vis, done: make(chan struct{}), held: map[string]time.Time{}}
-	r.wg.Go(r.loop)
-	return r
-}
-
-func (r *fifoRelease) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
-	start := time.Now()
-	out, err := r.c.ReceiveMessage(ctx, in, optFns...)
-	if err != nil {
-		return out, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, m := range out.Messages {
-		h := aws.ToString(m.ReceiptHandle)
-		r.held[h] = start.Add(r.vis - 500*time.Millisecond)
-		r.ord = append(r.ord, h)
-	}
-	return out, nil
-}
-
-func (r *fifoRelease) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
-	r.mu.Lock()
-	for _, e := range in.Entries {
-		delete(r.held, aws.ToString(e.ReceiptHandle))
-	}
-	r.mu.Unlock()
-	return r.c.DeleteMessageBatch(ctx, in, optFns...)
-}
-
-func (r *fifoRelease) loop() {
-	for {
-		select {
-		case <-r.done:
-			return
-		case <-time.After(50 * time.Millisecond):
-		}
-		now := time.Now()
-		var due []string
-		r.mu.Lock()
-		keep := r.ord[:0]
-		for _, h := range r.ord {
-			at, ok := r.held[h]
-			switch {
-			case !ok:
-			case !now.Before(at):
-				due = append(due, h)
-				delete(r.held, h)
-			default:
-				keep = append(keep, h)
-			}
-		}
-		r.ord = keep
-		r.mu.Unlock()
-		for _, h := range due {
-			// Fails harmlessly for a message deleted meanwhile.
-			_, _ = r.c.ChangeMessageVisibility(context.Background(), &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(r.url),
-				ReceiptHandle: aws.String(h), VisibilityTimeout: 0})
-		}
-	}
-}
-
-func (r *fifoRelease) stop() {
-	close(r.done)
-	r.wg.Wait()
 }
 
 // queueDepth is the queue's visible plus in-flight messages.

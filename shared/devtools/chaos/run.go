@@ -148,7 +148,7 @@ type run struct {
 	servers                  []*http.Server
 	ingest                   *rie.Function
 	consumers                []*consumer
-	release                  *fifoRelease
+	release                  *localesm.FIFORelease
 	ingestEnv, applyEnv      []string
 	functionTimeoutInSeconds int
 	webhookURL               string // the webhook front
@@ -298,7 +298,7 @@ func (u *run) setUp(ctx context.Context, chaos bool) error {
 		return err
 	}
 	u.queueURL = aws.ToString(q.QueueUrl)
-	u.release = newFIFORelease(u.sqs, u.queueURL, c.Visibility)
+	u.release = localesm.NewFIFORelease(u.sqs, u.queueURL, c.Visibility)
 	u.table = "chaos-" + n + "-state"
 	if err := state.CreateTable(ctx, u.db, u.table); err != nil {
 		return err
@@ -313,8 +313,8 @@ func (u *run) setUp(ctx context.Context, chaos bool) error {
 	// The functions.
 	u.ingestEnv = append(u.moto.Env(), "QUEUE_URL="+u.queueURL, "WEBHOOK_SECRETS_ID="+u.webhookID, "PUBLIC_BASE_URL=", "MAPPING_FILE=")
 	// The apply functions reach SQS through the release's tap (see
-	// fifoRelease).
-	tap, err := u.release.tap(u.moto.Endpoint)
+	// localesm.FIFORelease).
+	tap, err := u.release.Tap(u.moto.Endpoint)
 	if err != nil {
 		return err
 	}
@@ -408,7 +408,7 @@ func (u *run) close() {
 		u.ingest.Close()
 	}
 	if u.release != nil {
-		u.release.stop()
+		u.release.Stop()
 	}
 	if u.sim != nil {
 		u.sim.Close()

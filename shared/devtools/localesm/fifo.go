@@ -1,4 +1,4 @@
-package chaos
+package localesm
 
 import (
 	"bytes"
@@ -15,25 +15,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-// fifoRelease is the pollers' SQS client. It works around a bug of
-// moto 5.2.1 (the same work-around as the apply package's queue tests):
-// when several in-flight messages of one FIFO group come back because
-// their visibility time-out ran out, moto's ReceiveMessage skips the
-// group's first messages and delivers the last one first, out of order,
-// which real SQS never does. fifoRelease ends the visibility of every
+// FIFORelease is an SQS client for a Poller over a FIFO queue on
+// moto_server. It works around a bug of moto 5.2.1: when several in-flight
+// messages of one FIFO group come back because their visibility time-out
+// ran out, moto's ReceiveMessage skips the group's first messages and
+// delivers the last one first, out of order, which real SQS never does
+// (reproduced with three messages of one group: after the time-out moto
+// returns only the last). FIFORelease ends the visibility of every
 // message it received and that was not deleted, with
 // ChangeMessageVisibility 0 half a second before moto's time-out would,
 // oldest first, so the messages come back when they would have, in order.
 //
 // The apply function changes the visibility of the messages it holds (the
 // heartbeat's in-flight visibility and its extensions, a failed message's
-// backoff, a deferral): it reaches SQS through tap, which tells
-// fifoRelease of every such change, so that the release follows the
-// function's visibility and not the queue's. Without it fifoRelease would
+// backoff, a deferral): give it Tap as its SQS endpoint, which tells the
+// FIFORelease of every such change, so that the release follows the
+// function's visibility and not the queue's. Without it, FIFORelease would
 // release a message the function still holds, or (for a backoff shorter
 // than the queue's time-out) leave it to moto's time-out and to moto's
 // out-of-order FIFO redelivery.
-type fifoRelease struct {
+type FIFORelease struct {
 	c    *sqs.Client
 	url  string
 	vis  time.Duration
@@ -45,13 +46,16 @@ type fifoRelease struct {
 	ord  []string             // handles in receive order
 }
 
-func newFIFORelease(c *sqs.Client, url string, vis time.Duration) *fifoRelease {
-	r := &fifoRelease{c: c, url: url, vis: vis, done: make(chan struct{}), held: map[string]time.Time{}}
+// NewFIFORelease starts a FIFORelease for the queue at url, whose
+// visibility time-out is vis; Stop ends it.
+func NewFIFORelease(c *sqs.Client, url string, vis time.Duration) *FIFORelease {
+	r := &FIFORelease{c: c, url: url, vis: vis, done: make(chan struct{}), held: map[string]time.Time{}}
 	r.wg.Go(r.loop)
 	return r
 }
 
-func (r *fifoRelease) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+// ReceiveMessage receives and holds what it got until it is deleted or released.
+func (r *FIFORelease) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
 	start := time.Now()
 	out, err := r.c.ReceiveMessage(ctx, in, optFns...)
 	if err != nil {
@@ -67,7 +71,8 @@ func (r *fifoRelease) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessage
 	return out, nil
 }
 
-func (r *fifoRelease) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+// DeleteMessageBatch deletes and stops holding the messages.
+func (r *FIFORelease) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
 	r.mu.Lock()
 	for _, e := range in.Entries {
 		delete(r.held, aws.ToString(e.ReceiptHandle))
@@ -76,7 +81,7 @@ func (r *fifoRelease) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMess
 	return r.c.DeleteMessageBatch(ctx, in, optFns...)
 }
 
-func (r *fifoRelease) loop() {
+func (r *FIFORelease) loop() {
 	for {
 		select {
 		case <-r.done:
@@ -108,11 +113,11 @@ func (r *fifoRelease) loop() {
 	}
 }
 
-// tap is the apply functions' SQS endpoint: a reverse proxy to moto
-// (endpoint) that notes every visibility change a function makes
-// (ChangeMessageVisibility and ...Batch, JSON protocol), as the apply
-// package's queue tests do.
-func (r *fifoRelease) tap(endpoint string) (http.Handler, error) {
+// Tap is an SQS endpoint for the functions the Poller invokes: a reverse
+// proxy to moto (endpoint) that notes every visibility change a function
+// makes (ChangeMessageVisibility and ...Batch, JSON protocol) that moto
+// accepts.
+func (r *FIFORelease) Tap(endpoint string) (http.Handler, error) {
 	target, err := url.Parse(endpoint)
 	if err != nil {
 		return nil, err
@@ -165,7 +170,7 @@ func (w *statusWriter) WriteHeader(code int) {
 // note moves the release of a held message to half a second before the
 // visibility set at at runs out. A handle r no longer holds (released or
 // deleted) is left alone.
-func (r *fifoRelease) note(handle string, at time.Time, vis time.Duration) {
+func (r *FIFORelease) note(handle string, at time.Time, vis time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.held[handle]; ok {
@@ -173,7 +178,8 @@ func (r *fifoRelease) note(handle string, at time.Time, vis time.Duration) {
 	}
 }
 
-func (r *fifoRelease) stop() {
+// Stop ends the release loop.
+func (r *FIFORelease) Stop() {
 	close(r.done)
 	r.wg.Wait()
 }

@@ -1,4 +1,4 @@
-package chaos
+package localesm
 
 import (
 	"net/http"
@@ -19,10 +19,10 @@ func TestTapNotesVisibility(t *testing.T) {
 		_, _ = w.Write([]byte(`{}`))
 	}))
 	defer upstream.Close()
-	r := &fifoRelease{held: map[string]time.Time{}}
+	r := &FIFORelease{held: map[string]time.Time{}}
 	far := time.Now().Add(time.Hour)
 	r.held["h1"], r.held["h2"] = far, far
-	h, err := r.tap(upstream.URL)
+	h, err := r.Tap(upstream.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
