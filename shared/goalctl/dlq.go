@@ -1,6 +1,7 @@
 package goalctl
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -325,16 +327,19 @@ type redriveFlags struct {
 	max          int
 	method       string
 	wait         bool
+	ids          []string
+	errorCodes   []string
 	output       *string
 }
 
 func newDLQRedriveCommand(a *app) *cobra.Command {
 	f := &redriveFlags{}
 	cmd := &cobra.Command{
-		Use:   "redrive --dlq-url URL --queue-url URL [--max-per-second N]",
-		Short: "Move the DLQ's messages back to the events queue",
-		Long: `Redrive moves every message of the DLQ back to the events queue, after the
-cause (mapping, picklist, company name) has been fixed.
+		Use:   "redrive --dlq-url URL --queue-url URL [--id EVENT_ID ... | --error-code CODE ...] [--max-per-second N]",
+		Short: "Move the DLQ's messages, all or a selection, back to the events queue",
+		Long: `Redrive moves the messages of the DLQ back to the events queue, after the
+cause (mapping, picklist, company name) has been fixed: every message, or
+with --id and --error-code only those selected.
 
 It starts an SQS message move task (StartMessageMoveTask, from the DLQ's ARN
 to the queue's) and, with --wait (the default), follows it until it ends.
@@ -346,9 +351,24 @@ deduplication cannot swallow a real redrive), and delete from the DLQ only
 after the send succeeded. A failure stops the move and gives the messages
 not yet moved back to the DLQ: nothing is lost.
 
-Exit status 3 when some messages moved and then something failed.`,
+Selective redrive: --id EVENT_ID (the event id dlq list shows, or the DLQ
+message id; repeatable) and --error-code CODE (repeatable) select messages;
+with both, a message must match one of the ids and one of the codes. A
+selection always moves by receive, send and delete (a move task moves
+everything). Within a FIFO message group order is kept: a selected message
+never overtakes an earlier message of its group that stays in the DLQ. So
+once a message of a group is not selected, the later messages of that
+group stay in the DLQ too, in order, and those that were selected are
+reported as held back, with the event they wait behind: select that one
+as well (--id) to move them together, in order.
+
+Exit status 3 when some messages moved and then something failed, or when
+some selected messages were held back or some --id was not found (1 when
+none moved).`,
 		Example: `  goalctl dlq redrive --dlq-url "$DLQ_URL" --queue-url "$QUEUE_URL"
-  goalctl dlq redrive --dlq-url "$DLQ_URL" --queue-url "$QUEUE_URL" --max-per-second 5
+  goalctl dlq redrive --stack goalrelay --max-per-second 5
+  goalctl dlq redrive --stack goalrelay --error-code INVALID_STATUS_NAME
+  goalctl dlq redrive --stack goalrelay --id hubspot:62515:deal:901:1764237600000 --id hubspot:62515:deal:901:1764237700000
   goalctl dlq redrive --dlq-url "$DLQ_URL" --queue-url "$QUEUE_URL" --method receive-send --max 10`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -362,6 +382,8 @@ Exit status 3 when some messages moved and then something failed.`,
 	fl.IntVar(&f.max, "max", 0, "receive-send only: move at most N messages (0: all)")
 	fl.StringVar(&f.method, "method", MethodAuto, "auto (move task, else receive-send), move-task or receive-send")
 	fl.BoolVar(&f.wait, "wait", true, "wait for a move task to finish and report how many messages moved")
+	fl.StringArrayVar(&f.ids, "id", nil, "move only the message of this event id (or DLQ message id); repeatable")
+	fl.StringArrayVar(&f.errorCodes, "error-code", nil, "move only messages with this error_code; repeatable")
 	f.output = addOutputFlag(cmd)
 	_ = cmd.MarkFlagRequired("dlq-url")
 	_ = cmd.MarkFlagRequired("queue-url")
@@ -375,7 +397,84 @@ type RedriveResult struct {
 	ToMove     *int64 `json:"toMove,omitempty"`
 	TaskHandle string `json:"taskHandle,omitempty"`
 	TaskStatus string `json:"taskStatus,omitempty"`
-	Error      string `json:"error,omitempty"`
+	// MovedIDs are the event ids (else message ids) moved by a selective
+	// redrive, in the order they were sent.
+	MovedIDs []string `json:"movedIds,omitempty"`
+	// NotSelected counts the messages a selective redrive looked at and
+	// left in the DLQ because they did not match.
+	NotSelected int64 `json:"notSelected,omitempty"`
+	// HeldBack are selected messages left in the DLQ because an earlier
+	// message of their FIFO group was not selected.
+	HeldBack []HeldBack `json:"heldBack,omitempty"`
+	// NotFound are the --id values that matched no message seen.
+	NotFound []string `json:"notFound,omitempty"`
+	Error    string   `json:"error,omitempty"`
+}
+
+// HeldBack is a selected DLQ message that stayed in the DLQ to keep its
+// FIFO group's order.
+type HeldBack struct {
+	EventID   string `json:"eventId,omitempty"`
+	MessageID string `json:"messageId"`
+	GroupID   string `json:"groupId"`
+	// Behind is the event id (else message id) of the earlier message of
+	// the group that was not selected.
+	Behind string `json:"behind"`
+}
+
+// selection is what --id and --error-code select; nil selects everything.
+type selection struct {
+	ids   map[string]bool
+	codes []string
+}
+
+func newSelection(ids, codes []string) (*selection, error) {
+	if len(ids) == 0 && len(codes) == 0 {
+		return nil, nil
+	}
+	s := &selection{}
+	if len(ids) > 0 {
+		s.ids = map[string]bool{}
+	}
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id == "" {
+			return nil, usageErrorf("--id must not be empty")
+		}
+		s.ids[id] = true
+	}
+	for _, c := range codes {
+		if c = strings.TrimSpace(c); c == "" {
+			return nil, usageErrorf("--error-code must not be empty")
+		}
+		s.codes = append(s.codes, c)
+	}
+	return s, nil
+}
+
+// match reports whether m is selected, and by which --id.
+func (s *selection) match(m DLQMessage) (ok bool, byID string) {
+	if s.ids != nil {
+		switch {
+		case m.EventID != "" && s.ids[m.EventID]:
+			byID = m.EventID
+		case s.ids[m.MessageID]:
+			byID = m.MessageID
+		default:
+			return false, ""
+		}
+	}
+	if len(s.codes) > 0 && !slices.ContainsFunc(s.codes, func(c string) bool { return strings.EqualFold(c, m.ErrorCode) }) {
+		return false, ""
+	}
+	return true, byID
+}
+
+// label names a DLQ message by its event id, else its message id.
+func (m DLQMessage) label() string {
+	if m.EventID != "" {
+		return m.EventID
+	}
+	return m.MessageID
 }
 
 func runRedrive(ctx context.Context, a *app, f *redriveFlags) error {
@@ -396,6 +495,17 @@ func runRedrive(ctx context.Context, a *app, f *redriveFlags) error {
 	if f.max > 0 && f.method == MethodMoveTask {
 		return usageErrorf("--max works with --method receive-send only (a move task moves everything)")
 	}
+	sel, err := newSelection(f.ids, f.errorCodes)
+	if err != nil {
+		return err
+	}
+	method := f.method
+	if sel != nil {
+		if method == MethodMoveTask {
+			return usageErrorf("--id and --error-code work with --method receive-send only (a move task moves everything)")
+		}
+		method = MethodReceiveSend
+	}
 	if f.dlqURL == f.queueURL {
 		return usageErrorf("--dlq-url and --queue-url are the same queue")
 	}
@@ -403,8 +513,11 @@ func runRedrive(ctx context.Context, a *app, f *redriveFlags) error {
 	if err != nil {
 		return err
 	}
-	r := &redriver{client: client, dlqURL: f.dlqURL, queueURL: f.queueURL, perSecond: f.maxPerSecond, max: f.max, log: a.env.Stderr, now: a.env.Now}
-	res, err := r.run(ctx, f.method, f.wait)
+	r := &redriver{client: client, dlqURL: f.dlqURL, queueURL: f.queueURL, perSecond: f.maxPerSecond, max: f.max, sel: sel, log: a.env.Stderr, now: a.env.Now}
+	res, err := r.run(ctx, method, f.wait)
+	if err == nil {
+		err = res.selectionError()
+	}
 	if err != nil {
 		res.Error = err.Error()
 	}
@@ -418,6 +531,7 @@ func runRedrive(ctx context.Context, a *app, f *redriveFlags) error {
 			fmt.Fprintf(a.env.Stdout, "started move task %s from %s to %s; follow it with: aws sqs list-message-move-tasks --source-arn <DLQ ARN>\n", res.TaskHandle, f.dlqURL, f.queueURL)
 		default:
 			fmt.Fprintf(a.env.Stdout, "moved %d message(s) from %s to %s (%s)\n", res.Moved, f.dlqURL, f.queueURL, res.Method)
+			printSelection(a.env.Stdout, res)
 		}
 	}
 	if err != nil && res.Moved > 0 {
@@ -426,14 +540,47 @@ func runRedrive(ctx context.Context, a *app, f *redriveFlags) error {
 	return err
 }
 
+// selectionError says which selected messages a complete run did not move.
+func (res *RedriveResult) selectionError() error {
+	var parts []string
+	if n := len(res.HeldBack); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d selected message(s) held back behind messages of their group that were not selected", n))
+	}
+	if n := len(res.NotFound); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d --id value(s) matched no message in the DLQ: %s", n, strings.Join(res.NotFound, ", ")))
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(parts, "; "))
+}
+
+func printSelection(w io.Writer, res *RedriveResult) {
+	for _, id := range res.MovedIDs {
+		fmt.Fprintf(w, "  moved      %s\n", id)
+	}
+	for _, h := range res.HeldBack {
+		fmt.Fprintf(w, "  held back  %s: waits behind %s of its group, not selected (add --id %s to move both, in order)\n",
+			cmp.Or(h.EventID, h.MessageID), h.Behind, h.Behind)
+	}
+	for _, id := range res.NotFound {
+		fmt.Fprintf(w, "  not found  %s\n", id)
+	}
+	if res.NotSelected > 0 {
+		fmt.Fprintf(w, "%d message(s) not selected, left in the DLQ\n", res.NotSelected)
+	}
+}
+
 type redriver struct {
 	client    sqsAPI
 	dlqURL    string
 	queueURL  string
 	perSecond int
 	max       int
-	log       io.Writer
-	now       func() time.Time
+	// sel selects the messages to move; nil moves every message.
+	sel *selection
+	log io.Writer
+	now func() time.Time
 	// taskPoll is how often a waited-for move task is asked about;
 	// defaultTaskPoll when zero. Tests shorten it.
 	taskPoll time.Duration
@@ -583,9 +730,13 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // receiveSend moves messages one by one, in the order SQS gives them
 // (which keeps each FIFO group's order), deleting each from the DLQ only
-// after it is on the queue.
-func (r *redriver) receiveSend(ctx context.Context) (*RedriveResult, error) {
-	res := &RedriveResult{Method: MethodReceiveSend}
+// after it is on the queue. With a selection, the messages it does not
+// move are held invisible until the run ends (so that the next receive
+// brings new ones) and then made visible again; once a message of a FIFO
+// group stays, the later messages of that group stay too, so that no
+// moved message overtakes an earlier one of its group.
+func (r *redriver) receiveSend(ctx context.Context) (res *RedriveResult, err error) {
+	res = &RedriveResult{Method: MethodReceiveSend}
 	fifo, err := r.isFIFO(ctx, r.queueURL)
 	if err != nil {
 		return res, err
@@ -598,6 +749,37 @@ func (r *redriver) receiveSend(ctx context.Context) (*RedriveResult, error) {
 	var interval time.Duration
 	if r.perSecond > 0 {
 		interval = time.Second / time.Duration(r.perSecond)
+	}
+	// What a selective run leaves in the DLQ: receipt handles by message
+	// id (a message whose hold ran out comes back with a new one), in the
+	// order first seen; and, per FIFO group, the first message left.
+	held := map[string]string{}
+	var heldOrder []string
+	blocked := map[string]string{}
+	found := map[string]bool{}
+	defer func() {
+		handles := make([]string, 0, len(heldOrder))
+		for _, id := range heldOrder {
+			handles = append(handles, held[id])
+		}
+		if rerr := release(context.WithoutCancel(ctx), r.client, r.dlqURL, handles); rerr != nil {
+			fmt.Fprintf(r.log, "goalctl: warning: %v; they stay in the DLQ and become visible within %ds\n", rerr, moveHold)
+		}
+		if r.sel != nil && err == nil {
+			for id := range r.sel.ids {
+				if !found[id] {
+					res.NotFound = append(res.NotFound, id)
+				}
+			}
+			slices.Sort(res.NotFound)
+		}
+	}()
+	hold := func(m types.Message) {
+		id := aws.ToString(m.MessageId)
+		if _, ok := held[id]; !ok {
+			heldOrder = append(heldOrder, id)
+		}
+		held[id] = aws.ToString(m.ReceiptHandle)
 	}
 	var last time.Time
 	for r.max == 0 || res.Moved < int64(r.max) {
@@ -616,10 +798,36 @@ func (r *redriver) receiveSend(ctx context.Context) (*RedriveResult, error) {
 		if err != nil {
 			return res, fmt.Errorf("receive from the DLQ: %w", err)
 		}
-		if len(out.Messages) == 0 {
-			return res, nil
-		}
+		fresh := 0
 		for i, m := range out.Messages {
+			if _, again := held[aws.ToString(m.MessageId)]; again {
+				// Its hold ran out while the run went on: hold it anew.
+				hold(m)
+				continue
+			}
+			fresh++
+			if r.sel != nil {
+				d := describe(m)
+				ok, byID := r.sel.match(d)
+				if byID != "" {
+					found[byID] = true
+				}
+				behind := blocked[d.GroupID]
+				switch {
+				case !ok:
+					res.NotSelected++
+					hold(m)
+					if d.GroupID != "" && behind == "" {
+						blocked[d.GroupID] = d.label()
+					}
+					continue
+				case behind != "":
+					res.HeldBack = append(res.HeldBack, HeldBack{EventID: d.EventID, MessageID: d.MessageID, GroupID: d.GroupID, Behind: behind})
+					hold(m)
+					continue
+				}
+				res.MovedIDs = append(res.MovedIDs, d.label())
+			}
 			if interval > 0 && !last.IsZero() {
 				if d := interval - time.Since(last); d > 0 {
 					if err := sleepCtx(ctx, d); err != nil {
@@ -641,6 +849,10 @@ func (r *redriver) receiveSend(ctx context.Context) (*RedriveResult, error) {
 				return res, r.giveBack(ctx, out.Messages[i+1:], fmt.Errorf("message %s is on the queue but could not be deleted from the DLQ: %w", aws.ToString(m.MessageId), err))
 			}
 			res.Moved++
+		}
+		if fresh == 0 {
+			// Nothing left but what this run holds back.
+			return res, nil
 		}
 	}
 	return res, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/google/go-cmp/cmp"
 )
 
 // fakeSQS is an in-memory DLQ and queue for the redrive logic, with
@@ -35,6 +37,9 @@ type fakeSQS struct {
 	delFail   map[string]error
 	sends     int
 	started   *sqs.StartMessageMoveTaskInput
+	// leaky returns the messages in flight again with every receive, as
+	// SQS does once their visibility time-out runs out.
+	leaky bool
 }
 
 func newFakeSQS(n int) *fakeSQS {
@@ -62,6 +67,14 @@ func (f *fakeSQS) ReceiveMessage(_ context.Context, in *sqs.ReceiveMessageInput,
 	defer f.mu.Unlock()
 	n := min(int(in.MaxNumberOfMessages), len(f.dlq))
 	out := &sqs.ReceiveMessageOutput{}
+	if f.leaky {
+		for h, m := range f.inFlight {
+			delete(f.inFlight, h)
+			m.ReceiptHandle = aws.String(h + "'")
+			f.inFlight[aws.ToString(m.ReceiptHandle)] = m
+			out.Messages = append(out.Messages, m)
+		}
+	}
 	for _, m := range f.dlq[:n] {
 		m.ReceiptHandle = aws.String("rh-" + aws.ToString(m.MessageId))
 		f.inFlight[aws.ToString(m.ReceiptHandle)] = m
@@ -283,5 +296,117 @@ func TestRedriveReceiveSendLosesNothing(t *testing.T) {
 	res, err = r4.run(ctx, MethodReceiveSend, true)
 	if err == nil || res.Moved != 0 || len(k.dlq) != 4 {
 		t.Errorf("cancelled: %+v, %v, dlq %d", res, err, len(k.dlq))
+	}
+}
+
+// deadMessage is a DLQ message as the apply function writes it.
+func deadMessage(eventID, group, code string) types.Message {
+	str := func(v string) types.MessageAttributeValue {
+		return types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+	}
+	return types.Message{
+		MessageId: aws.String("msg-" + eventID), Body: aws.String(`{"id":"` + eventID + `"}`),
+		Attributes:        map[string]string{"MessageGroupId": group},
+		MessageAttributes: map[string]types.MessageAttributeValue{"event_id": str(eventID), "error_code": str(code)},
+	}
+}
+
+func TestRedriveSelectionKeepsGroupOrder(t *testing.T) {
+	dlq := []types.Message{
+		deadMessage("a1", "A", "8008"),
+		deadMessage("a2", "A", "INVALID_STATUS_NAME"),
+		deadMessage("a3", "A", "8008"),
+		deadMessage("b1", "B", "8008"),
+		deadMessage("c1", "C", "INVALID_STATUS_NAME"),
+	}
+	ids := func(msgs []types.Message) (out []string) {
+		for _, m := range msgs {
+			out = append(out, aws.ToString(m.MessageAttributes["event_id"].StringValue))
+		}
+		return out
+	}
+	sentIDs := func(f *fakeSQS) (out []string) {
+		for _, s := range f.sent {
+			out = append(out, strings.TrimSuffix(strings.TrimPrefix(aws.ToString(s.MessageBody), `{"id":"`), `"}`))
+		}
+		return out
+	}
+	for _, leaky := range []bool{false, true} {
+		t.Run(fmt.Sprintf("leaky=%v", leaky), func(t *testing.T) {
+			// --error-code 8008: a1 and b1 move; a3 matches but waits
+			// behind a2, which does not; a2, a3, c1 stay, visible, in order.
+			f := newFakeSQS(0)
+			f.dlq = slices.Clone(dlq)
+			f.leaky = leaky
+			r, _ := newTestRedriver(f)
+			r.sel, _ = newSelection(nil, []string{"8008"})
+			res, err := r.run(t.Context(), MethodReceiveSend, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(sentIDs(f), ","); got != "a1,b1" {
+				t.Errorf("sent %s, want a1,b1", got)
+			}
+			wantHeld := []HeldBack{{EventID: "a3", MessageID: "msg-a3", GroupID: "A", Behind: "a2"}}
+			if d := cmp.Diff(wantHeld, res.HeldBack); d != "" || res.NotSelected != 2 || res.Moved != 2 || strings.Join(res.MovedIDs, ",") != "a1,b1" {
+				t.Errorf("result %+v, held back diff %s", res, d)
+			}
+			if len(f.inFlight) != 0 || strings.Join(ids(f.dlq), ",") != "a2,a3,c1" {
+				t.Errorf("DLQ after: visible %v, %d in flight; want a2,a3,c1 visible", ids(f.dlq), len(f.inFlight))
+			}
+			if err := res.selectionError(); err == nil || !strings.Contains(err.Error(), "1 selected message(s) held back") {
+				t.Errorf("selection error %v", err)
+			}
+
+			// Then --id a2 --id a3 (and one that is not there): both move,
+			// in order; c1 stays.
+			f.sent = nil
+			r.sel, _ = newSelection([]string{"a3", "a2", "zz"}, nil)
+			res, err = r.run(t.Context(), MethodReceiveSend, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(sentIDs(f), ","); got != "a2,a3" {
+				t.Errorf("sent %s, want a2,a3", got)
+			}
+			if len(res.HeldBack) != 0 || res.NotSelected != 1 || strings.Join(res.NotFound, ",") != "zz" {
+				t.Errorf("result %+v", res)
+			}
+			if strings.Join(ids(f.dlq), ",") != "c1" {
+				t.Errorf("DLQ after: %v, want c1", ids(f.dlq))
+			}
+		})
+	}
+}
+
+func TestSelectionMatch(t *testing.T) {
+	m := DLQMessage{MessageID: "m-1", EventID: "e-1", ErrorCode: "INVALID_STATUS_NAME"}
+	tests := []struct {
+		name       string
+		ids, codes []string
+		want       bool
+	}{
+		{"event id", []string{"e-1"}, nil, true},
+		{"message id", []string{"m-1"}, nil, true},
+		{"other id", []string{"e-2"}, nil, false},
+		{"code, any case", nil, []string{"invalid_status_name"}, true},
+		{"other code", nil, []string{"8008"}, false},
+		{"id and code", []string{"e-1"}, []string{"8008", "INVALID_STATUS_NAME"}, true},
+		{"id but not code", []string{"e-1"}, []string{"8008"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := newSelection(tt.ids, tt.codes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := s.match(m); got != tt.want {
+				t.Errorf("match = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	var ue *UsageError
+	if _, err := newSelection([]string{" "}, nil); !errors.As(err, &ue) {
+		t.Errorf("empty --id: %v", err)
 	}
 }
