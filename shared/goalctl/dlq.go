@@ -515,6 +515,7 @@ func runRedrive(ctx context.Context, a *app, f *redriveFlags) error {
 	}
 	r := &redriver{client: client, dlqURL: f.dlqURL, queueURL: f.queueURL, perSecond: f.maxPerSecond, max: f.max, sel: sel, log: a.env.Stderr, now: a.env.Now}
 	res, err := r.run(ctx, method, f.wait)
+	stopped := err != nil
 	if err == nil {
 		err = res.selectionError()
 	}
@@ -534,8 +535,11 @@ func runRedrive(ctx context.Context, a *app, f *redriveFlags) error {
 			printSelection(a.env.Stdout, res)
 		}
 	}
-	if err != nil && res.Moved > 0 {
+	switch {
+	case err != nil && res.Moved > 0 && stopped:
 		return &ExitError{Code: ExitPartial, Err: fmt.Errorf("redrive stopped after %d message(s): %w", res.Moved, err)}
+	case err != nil && res.Moved > 0:
+		return &ExitError{Code: ExitPartial, Err: fmt.Errorf("moved %d message(s), not all that were selected: %w", res.Moved, err)}
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package goalctl_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -336,4 +337,103 @@ func TestBinaryDLQ(t *testing.T) {
 	// --region supplies it.
 	r = execGoalctl(t, noRegion, "--region", awstest.Region, "dlq", "list", "--dlq-url", q.dlqURL)
 	wantCode(t, r, goalctl.ExitOK)
+}
+
+// Selective redrive through the real binary against moto: a record (one
+// FIFO group) with events that failed for different reasons, and events
+// of other records.
+func TestBinaryDLQSelectiveRedrive(t *testing.T) {
+	q := newQueues(t)
+	const src = "hubspot/portal/62515"
+	a1, a2, a3 := sampleEvent(src, "901", "1"), sampleEvent(src, "901", "2"), sampleEvent(src, "901", "3")
+	b1, c1 := sampleEvent(src, "902", "1"), sampleEvent("pipedrive/company/1", "43", "1")
+	q.deadLetter(t, a1, "INVALID_STATUS_NAME", "no status Bogus")
+	q.deadLetter(t, a2, "8008", "INVALID_LOOKUP_CONFIG no company named Acme")
+	q.deadLetter(t, a3, "INVALID_STATUS_NAME", "no status Bogus")
+	q.deadLetter(t, b1, "INVALID_STATUS_NAME", "no status Bogus")
+	q.deadLetter(t, c1, "8008", "INVALID_LOOKUP_CONFIG no company named Acme")
+	env := q.moto.Env()
+	eventIDs := func(msgs []types.Message) []string {
+		var out []string
+		for _, m := range msgs {
+			var ev events.Event
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, ev.ID)
+		}
+		return out
+	}
+	listed := func() []string {
+		t.Helper()
+		r := execGoalctl(t, env, "dlq", "list", "--dlq-url", q.dlqURL, "-o", "json")
+		wantCode(t, r, goalctl.ExitOK)
+		var got []goalctl.DLQMessage
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+			t.Fatalf("%v\n%s", err, r)
+		}
+		var ids []string
+		for _, m := range got {
+			ids = append(ids, m.EventID)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+
+	// By error code: a1 and b1 move; a3 has the code too but waits behind
+	// a2 of its record, which has another: it stays, and the run says so
+	// (exit 3: not everything selected moved).
+	r := execGoalctl(t, env, "dlq", "redrive", "--dlq-url", q.dlqURL, "--queue-url", q.queueURL, "--error-code", "INVALID_STATUS_NAME", "-o", "json")
+	wantCode(t, r, goalctl.ExitPartial)
+	var res goalctl.RedriveResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	if res.Moved != 2 || len(res.HeldBack) != 1 || res.HeldBack[0].EventID != a3.ID || res.HeldBack[0].Behind != a2.ID || res.NotSelected != 2 {
+		t.Errorf("result %+v\n%s", res, r)
+	}
+	if got := eventIDs(q.drain(t, q.queueURL)); !slices.Equal(got, []string{a1.ID, b1.ID}) {
+		t.Errorf("on the queue: %v, want a1, b1", got)
+	}
+	// Nothing else left the DLQ, and all of it is visible again at once.
+	if got, want := listed(), []string{c1.ID, a2.ID, a3.ID}; !slices.Equal(got, sorted(want)) {
+		t.Errorf("DLQ holds %v, want %v", got, sorted(want))
+	}
+
+	// By id, the table output: a2 and a3 move, in order; an unknown id is
+	// reported.
+	r = execGoalctl(t, env, "dlq", "redrive", "--dlq-url", q.dlqURL, "--queue-url", q.queueURL, "--id", a3.ID, "--id", a2.ID, "--id", "no-such-event")
+	wantCode(t, r, goalctl.ExitPartial)
+	for _, w := range []string{"moved 2 message(s)", "moved      " + a2.ID, "not found  no-such-event", "1 message(s) not selected"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("stdout lacks %q\n%s", w, r)
+		}
+	}
+	if !strings.Contains(r.stderr, "moved 2 message(s), not all that were selected: 1 --id value(s) matched no message in the DLQ: no-such-event") {
+		t.Errorf("stderr:\n%s", r)
+	}
+	if got := eventIDs(q.drain(t, q.queueURL)); !slices.Equal(got, []string{a2.ID, a3.ID}) {
+		t.Errorf("on the queue: %v, want a2, a3 in order", got)
+	}
+	if got := listed(); !slices.Equal(got, []string{c1.ID}) {
+		t.Errorf("DLQ holds %v, want c1 only", got)
+	}
+
+	// Nothing selected is found: exit 1, nothing moved.
+	r = execGoalctl(t, env, "dlq", "redrive", "--dlq-url", q.dlqURL, "--queue-url", q.queueURL, "--error-code", "VC_8026")
+	wantCode(t, r, goalctl.ExitOK)
+	if !strings.Contains(r.stdout, "moved 0 message(s)") {
+		t.Errorf("stdout:\n%s", r)
+	}
+	r = execGoalctl(t, env, "dlq", "redrive", "--dlq-url", q.dlqURL, "--queue-url", q.queueURL, "--id", "no-such-event")
+	wantCode(t, r, goalctl.ExitFailure)
+	if got := listed(); !slices.Equal(got, []string{c1.ID}) {
+		t.Errorf("DLQ holds %v, want c1 only", got)
+	}
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }
