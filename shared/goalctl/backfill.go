@@ -66,12 +66,38 @@ type backfillFlags struct {
 	dryRun      bool
 	skipInvalid bool
 	noProgress  bool
+	output      *string
+}
+
+// BackfillResult is what backfill -o json prints.
+type BackfillResult struct {
+	Records int `json:"records"`
+	// EventCount is the number of events the records mapped to.
+	EventCount int             `json:"eventCount"`
+	Ignored    int             `json:"ignored"`
+	Invalid    []InvalidRecord `json:"invalid,omitempty"`
+	// ETA of applying the events at the given budget, when every goal is
+	// new and when every goal exists.
+	ETANew   string `json:"etaIfNew,omitempty"`
+	ETAKnown string `json:"etaIfKnown,omitempty"`
+	QueueURL string `json:"queueUrl,omitempty"`
+	Queued   int    `json:"queued"`
+	DryRun   bool   `json:"dryRun,omitempty"`
+	// Events are the events themselves, with --dry-run only.
+	Events []events.Event `json:"events,omitempty"`
+	Error  string         `json:"error,omitempty"`
+}
+
+// InvalidRecord is a record that cannot become an event.
+type InvalidRecord struct {
+	Line  int    `json:"line"`
+	Error string `json:"error"`
 }
 
 func newBackfillCommand(a *app) *cobra.Command {
 	f := &backfillFlags{}
 	cmd := &cobra.Command{
-		Use:   "backfill --file EXPORT --source SOURCE --object OBJECT --account ID --queue-url URL",
+		Use:   "backfill --file EXPORT --source SOURCE --object OBJECT --account ID (--queue-url URL | --stack NAME)",
 		Short: "Queue an export of CRM records as goal events, mapped like webhooks",
 		Long: `Backfill reads an export of CRM records, a CSV file with a header row or
 JSON lines (one object per line; chosen by the file's extension or
@@ -99,8 +125,13 @@ have yet costs 1.1 calls (its create, and one fetch per batch of ten new
 goals), a known one 1.
 
 Records that cannot be mapped stop the backfill before anything is queued,
-unless --skip-invalid. --dry-run prints the events as JSON lines instead.`,
-		Example: `  goalctl backfill --file deals.csv --source hubspot --object deal --account 62515 --queue-url "$QUEUE_URL"
+unless --skip-invalid. --dry-run prints the events as JSON lines instead.
+With -o json it prints one report (counts, invalid records, the ETA, what
+was queued; with --dry-run the events in its "events" member).
+
+The queue is --queue-url, else the EventsQueueUrl output of --stack.`,
+		Example: `  goalctl backfill --file deals.csv --source hubspot --object deal --account 62515 --stack goalrelay
+  goalctl backfill --file deals.csv --source hubspot --object deal --account 62515 --queue-url "$QUEUE_URL" -o json
   goalctl backfill --file opps.jsonl --source salesforce --object Opportunity --account 00D000000000062EAA \
       --mapping mapping.yaml --time-field LastModifiedDate --dry-run | head`,
 		Args: cobra.NoArgs,
@@ -114,7 +145,7 @@ unless --skip-invalid. --dry-run prints the events as JSON lines instead.`,
 	fl.StringVar(&f.source, "source", "", "CRM: "+strings.Join(crmNames(), ", ")+", or a source of --mapping (required)")
 	fl.StringVar(&f.object, "object", "", "CRM object as the mapping names it: deal, Opportunity, opportunity, ... (required)")
 	fl.StringVar(&f.account, "account", "", "CRM account: HubSpot portal id, Salesforce or Dynamics organization id, Pipedrive company id (required)")
-	fl.StringVar(&f.queueURL, "queue-url", "", "URL of the events queue (required unless --dry-run)")
+	fl.StringVar(&f.queueURL, "queue-url", "", "URL of the events queue (default: the stack's "+OutputQueueURL+"; not needed with --dry-run)")
 	fl.StringVar(&f.mappingFile, "mapping", "", "mapping file (default: the shipped mapping)")
 	fl.StringVar(&f.idField, "id-field", "", "column holding the record id (default: a usual one for the source)")
 	fl.StringVar(&f.timeField, "time-field", "", "column holding the last-modified time (default: a usual one for the source, else now)")
@@ -123,6 +154,7 @@ unless --skip-invalid. --dry-run prints the events as JSON lines instead.`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the events as JSON lines; queue nothing")
 	fl.BoolVar(&f.skipInvalid, "skip-invalid", false, "report records that cannot be mapped and queue the rest")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar")
+	f.output = addOutputFlag(cmd)
 	for _, name := range []string{"file", "source", "object", "account"} {
 		_ = cmd.MarkFlagRequired(name)
 	}
@@ -186,8 +218,8 @@ type recordError struct {
 }
 
 func runBackfill(ctx context.Context, a *app, f *backfillFlags) error {
-	if !f.dryRun && f.queueURL == "" {
-		return usageErrorf("--queue-url is required (or use --dry-run)")
+	if err := checkOutput(*f.output); err != nil {
+		return err
 	}
 	if f.perMinute < 1 || f.perDay < 1 {
 		return usageErrorf("--calls-per-minute and --calls-per-day must be at least 1")
@@ -221,6 +253,15 @@ func runBackfill(ctx context.Context, a *app, f *backfillFlags) error {
 	src, err := eventSource(crm, f.source, f.account)
 	if err != nil {
 		return err
+	}
+
+	if !f.dryRun {
+		if err := a.require(ctx, &f.queueURL, "queue-url", OutputQueueURL); err != nil {
+			if errors.As(err, new(*UsageError)) {
+				return usageErrorf("--queue-url is required (or --stack NAME, or --dry-run)")
+			}
+			return err
+		}
 	}
 
 	var in io.Reader
@@ -277,12 +318,38 @@ func runBackfill(ctx context.Context, a *app, f *backfillFlags) error {
 		fmt.Fprintf(stderr, "%s %d: %v\n", unit, b.line, b.err)
 	}
 	fmt.Fprintf(stderr, "%d record(s) read: %d event(s), %d ignored by the mapping, %d invalid\n", len(recs), len(evs), ignored, len(bad))
+	rep := &BackfillResult{Records: len(recs), EventCount: len(evs), Ignored: ignored, QueueURL: f.queueURL, DryRun: f.dryRun}
+	for _, b := range bad {
+		rep.Invalid = append(rep.Invalid, InvalidRecord{Line: b.line, Error: b.err.Error()})
+	}
+	// finish prints the report with -o json (the error in it too) and
+	// returns err.
+	finish := func(err error) error {
+		if *f.output != outputJSON {
+			return err
+		}
+		if err != nil {
+			rep.Error = err.Error()
+		}
+		if werr := writeJSON(a.env.Stdout, rep); werr != nil && err == nil {
+			return werr
+		}
+		return err
+	}
 	if len(bad) > 0 && !f.skipInvalid {
-		return fmt.Errorf("%d record(s) cannot be mapped; fix them, or queue the rest with --skip-invalid", len(bad))
+		return finish(fmt.Errorf("%d record(s) cannot be mapped; fix them, or queue the rest with --skip-invalid", len(bad)))
 	}
 	fmt.Fprintln(stderr, etaLine(len(evs), f.perMinute, f.perDay))
+	if len(evs) > 0 {
+		rep.ETANew = applyTime(newGoalCalls(len(evs)), f.perMinute, f.perDay).String()
+		rep.ETAKnown = applyTime(len(evs), f.perMinute, f.perDay).String()
+	}
 
 	if f.dryRun {
+		if *f.output == outputJSON {
+			rep.Events = evs
+			return finish(nil)
+		}
 		enc := json.NewEncoder(a.env.Stdout)
 		enc.SetEscapeHTML(false)
 		for i := range evs {
@@ -293,11 +360,11 @@ func runBackfill(ctx context.Context, a *app, f *backfillFlags) error {
 		return nil
 	}
 	if len(evs) == 0 {
-		return nil
+		return finish(nil)
 	}
 	cfg, err := a.awsConfig(ctx)
 	if err != nil {
-		return err
+		return finish(err)
 	}
 	pub := queue.NewPublisher(sqs.NewFromConfig(cfg), f.queueURL)
 	bar := progressbar.NewOptions(len(evs),
@@ -309,26 +376,28 @@ func runBackfill(ctx context.Context, a *app, f *backfillFlags) error {
 		progressbar.OptionSetVisibility(a.showProgress(f.noProgress)),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }),
 	)
-	queued := 0
 	for start := 0; start < len(evs); start += queue.MaxBatchEntries {
 		end := min(start+queue.MaxBatchEntries, len(evs))
 		if err := pub.Publish(ctx, evs[start:end]); err != nil {
 			var pe *queue.PublishError
 			if errors.As(err, &pe) {
-				queued += (end - start) - len(pe.NotSent)
+				rep.Queued += (end - start) - len(pe.NotSent)
 			}
 			_ = bar.Exit()
-			fmt.Fprintf(stderr, "\nqueued %d of %d event(s)\n", queued, len(evs))
-			if queued > 0 {
-				return partialErrorf("backfill stopped after %d of %d event(s): %w", queued, len(evs), err)
+			fmt.Fprintf(stderr, "\nqueued %d of %d event(s)\n", rep.Queued, len(evs))
+			if rep.Queued > 0 {
+				return finish(partialErrorf("backfill stopped after %d of %d event(s): %w", rep.Queued, len(evs), err))
 			}
-			return fmt.Errorf("backfill: %w", err)
+			return finish(fmt.Errorf("backfill: %w", err))
 		}
-		queued += end - start
+		rep.Queued += end - start
 		_ = bar.Add(end - start)
 	}
 	_ = bar.Finish()
-	fmt.Fprintf(a.env.Stdout, "queued %d event(s) on %s\n", queued, f.queueURL)
+	if *f.output == outputJSON {
+		return finish(nil)
+	}
+	fmt.Fprintf(a.env.Stdout, "queued %d event(s) on %s\n", rep.Queued, f.queueURL)
 	return nil
 }
 

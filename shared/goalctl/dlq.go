@@ -89,24 +89,24 @@ type dlqListFlags struct {
 func newDLQListCommand(a *app) *cobra.Command {
 	f := &dlqListFlags{}
 	cmd := &cobra.Command{
-		Use:   "list --dlq-url URL [--max N]",
+		Use:   "list (--dlq-url URL | --stack NAME) [--max N]",
 		Short: "List DLQ messages with the reason each one is there, without removing them",
 		Long: `List receives up to --max messages from the DLQ and prints, for each, the
 event (id, type, source) and why it failed (error code and message, the
 Gainsight request id, the number of attempts). Nothing is deleted: the
 messages are held invisible only while the listing runs and are then made
 visible again at once.`,
-		Example: `  goalctl dlq list --dlq-url https://sqs.eu-west-1.amazonaws.com/123456789012/goalrelay-dlq.fifo
-  goalctl dlq list --dlq-url "$DLQ_URL" --max 500 -o json | jq '.[].errorMessage'`,
+		Example: `  goalctl dlq list --stack goalrelay
+  goalctl dlq list --dlq-url https://sqs.eu-west-1.amazonaws.com/123456789012/goalrelay-dlq.fifo
+  goalctl dlq list --stack goalrelay --max 500 -o json | jq '.[].errorMessage'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDLQList(cmd.Context(), a, f)
 		},
 	}
-	cmd.Flags().StringVar(&f.dlqURL, "dlq-url", "", "URL of the dead-letter queue (required)")
+	cmd.Flags().StringVar(&f.dlqURL, "dlq-url", "", "URL of the dead-letter queue (default: the stack's "+OutputDLQURL+")")
 	cmd.Flags().IntVar(&f.max, "max", 100, "list at most N messages")
 	f.output = addOutputFlag(cmd)
-	_ = cmd.MarkFlagRequired("dlq-url")
 	return cmd
 }
 
@@ -132,6 +132,9 @@ func runDLQList(ctx context.Context, a *app, f *dlqListFlags) error {
 	}
 	if f.max < 1 {
 		return usageErrorf("--max must be at least 1")
+	}
+	if err := a.require(ctx, &f.dlqURL, "dlq-url", OutputDLQURL); err != nil {
+		return err
 	}
 	client, err := a.sqsClient(ctx)
 	if err != nil {
@@ -335,7 +338,7 @@ type redriveFlags struct {
 func newDLQRedriveCommand(a *app) *cobra.Command {
 	f := &redriveFlags{}
 	cmd := &cobra.Command{
-		Use:   "redrive --dlq-url URL --queue-url URL [--id EVENT_ID ... | --error-code CODE ...] [--max-per-second N]",
+		Use:   "redrive (--dlq-url URL --queue-url URL | --stack NAME) [--id EVENT_ID ... | --error-code CODE ...] [--max-per-second N]",
 		Short: "Move the DLQ's messages, all or a selection, back to the events queue",
 		Long: `Redrive moves the messages of the DLQ back to the events queue, after the
 cause (mapping, picklist, company name) has been fixed: every message, or
@@ -376,8 +379,8 @@ none moved).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.dlqURL, "dlq-url", "", "URL of the dead-letter queue (required)")
-	fl.StringVar(&f.queueURL, "queue-url", "", "URL of the events queue to move the messages to (required)")
+	fl.StringVar(&f.dlqURL, "dlq-url", "", "URL of the dead-letter queue (default: the stack's "+OutputDLQURL+")")
+	fl.StringVar(&f.queueURL, "queue-url", "", "URL of the events queue to move the messages to (default: the stack's "+OutputQueueURL+")")
 	fl.IntVar(&f.maxPerSecond, "max-per-second", 0, "move at most N messages per second (0: SQS's adaptive rate; at most 500)")
 	fl.IntVar(&f.max, "max", 0, "receive-send only: move at most N messages (0: all)")
 	fl.StringVar(&f.method, "method", MethodAuto, "auto (move task, else receive-send), move-task or receive-send")
@@ -385,8 +388,6 @@ none moved).`,
 	fl.StringArrayVar(&f.ids, "id", nil, "move only the message of this event id (or DLQ message id); repeatable")
 	fl.StringArrayVar(&f.errorCodes, "error-code", nil, "move only messages with this error_code; repeatable")
 	f.output = addOutputFlag(cmd)
-	_ = cmd.MarkFlagRequired("dlq-url")
-	_ = cmd.MarkFlagRequired("queue-url")
 	return cmd
 }
 
@@ -505,6 +506,12 @@ func runRedrive(ctx context.Context, a *app, f *redriveFlags) error {
 			return usageErrorf("--id and --error-code work with --method receive-send only (a move task moves everything)")
 		}
 		method = MethodReceiveSend
+	}
+	if err := a.require(ctx, &f.dlqURL, "dlq-url", OutputDLQURL); err != nil {
+		return err
+	}
+	if err := a.require(ctx, &f.queueURL, "queue-url", OutputQueueURL); err != nil {
+		return err
 	}
 	if f.dlqURL == f.queueURL {
 		return usageErrorf("--dlq-url and --queue-url are the same queue")

@@ -26,6 +26,23 @@ type doctorFlags struct {
 	externalIDField string
 	mappingFile     string
 	timeout         time.Duration
+	output          *string
+}
+
+// DoctorCheck is one line of the checklist, as doctor -o json prints it.
+type DoctorCheck struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// DoctorReport is what doctor -o json prints.
+type DoctorReport struct {
+	Checks []DoctorCheck `json:"checks"`
+	Failed int           `json:"failed"`
+	// Calls is the number of Gainsight calls the preflight made.
+	Calls int `json:"calls"`
 }
 
 func newDoctorCommand(a *app) *cobra.Command {
@@ -48,10 +65,13 @@ It spends at most 10 of the tenant's API calls and changes nothing. The
 tenant comes from --base-url and --access-key, or GAINSIGHT_BASE_URL and
 GAINSIGHT_ACCESS_KEY, as for goals fetch; the key is never printed.
 
+-o json prints the checklist as one JSON object.
+
 Exit status 0 when every check passes, 1 otherwise.`,
 		Example: `  export GAINSIGHT_BASE_URL=https://acme.gainsightcloud.com GAINSIGHT_ACCESS_KEY=...
   goalctl doctor
-  goalctl doctor --mapping mapping.yaml --external-id-field crm_key__gc`,
+  goalctl doctor --mapping mapping.yaml --external-id-field crm_key__gc
+  goalctl doctor -o json | jq '.checks[] | select(.ok | not)'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDoctor(cmd.Context(), a, f)
@@ -62,6 +82,7 @@ Exit status 0 when every check passes, 1 otherwise.`,
 	fl.StringVar(&f.externalIDField, "external-id-field", events.DefaultExternalIDField, "the custom field that holds goalrelay's record key (GAINSIGHT_EXTERNAL_ID_FIELD)")
 	fl.StringVar(&f.mappingFile, "mapping", "", "mapping file (default: the shipped mapping)")
 	fl.DurationVar(&f.timeout, "timeout", time.Minute, "time limit for all checks")
+	f.output = addOutputFlag(cmd)
 	return cmd
 }
 
@@ -74,6 +95,9 @@ type check struct {
 }
 
 func runDoctor(ctx context.Context, a *app, f *doctorFlags) error {
+	if err := checkOutput(*f.output); err != nil {
+		return err
+	}
 	// Every request goes through a transport that refuses the eleventh:
 	// the preflight can never spend more than doctorMaxCalls.
 	budget := &budgetTransport{next: a.env.HTTPClient.Transport, left: doctorMaxCalls}
@@ -99,8 +123,24 @@ func runDoctor(ctx context.Context, a *app, f *doctorFlags) error {
 	defer cancel()
 	d := &doctor{client: client}
 	checks := d.run(ctx, mapper, f.externalIDField)
-	failed := printChecks(a.env.Stdout, checks)
-	fmt.Fprintf(a.env.Stderr, "%d check(s), %d failed, %d Gainsight call(s)\n", len(checks), failed, doctorMaxCalls-budget.remaining())
+	calls := doctorMaxCalls - budget.remaining()
+	var failed int
+	if *f.output == outputJSON {
+		rep := DoctorReport{Checks: []DoctorCheck{}, Calls: calls}
+		for _, c := range checks {
+			rep.Checks = append(rep.Checks, DoctorCheck{Name: c.name, OK: c.ok, Detail: c.detail, Fix: c.fix})
+			if !c.ok {
+				rep.Failed++
+			}
+		}
+		failed = rep.Failed
+		if err := writeJSON(a.env.Stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		failed = printChecks(a.env.Stdout, checks)
+	}
+	fmt.Fprintf(a.env.Stderr, "%d check(s), %d failed, %d Gainsight call(s)\n", len(checks), failed, calls)
 	if failed > 0 {
 		return fmt.Errorf("%d check(s) failed", failed)
 	}

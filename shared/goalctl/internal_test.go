@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
 )
 
 func TestRedriveExitCodes(t *testing.T) {
@@ -143,5 +146,87 @@ func TestParseCondition(t *testing.T) {
 		if _, err := parseCondition(bad); !errors.As(err, &ue) {
 			t.Errorf("%q: %v, want a usage error", bad, err)
 		}
+	}
+}
+
+// fakeCFN serves one stack's outputs and counts the calls.
+type fakeCFN struct {
+	name    string
+	outputs map[string]string
+	calls   int
+}
+
+func (f *fakeCFN) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
+	f.calls++
+	if aws.ToString(in.StackName) != f.name {
+		return nil, &smithy.GenericAPIError{Code: "ValidationError", Message: "Stack with id " + aws.ToString(in.StackName) + " does not exist"}
+	}
+	st := cfntypes.Stack{StackName: in.StackName}
+	for k, v := range f.outputs {
+		st.Outputs = append(st.Outputs, cfntypes.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
+	}
+	return &cloudformation.DescribeStacksOutput{Stacks: []cfntypes.Stack{st}}, nil
+}
+
+func TestFromStack(t *testing.T) {
+	newApp := func(stack string, env map[string]string) (*app, *fakeCFN) {
+		f := &fakeCFN{name: "gr", outputs: map[string]string{OutputQueueURL: "https://q", OutputDLQURL: "https://dlq", OutputStateTable: "gr-state"}}
+		a := &app{
+			env: (&Env{Getenv: func(k string) string { return env[k] }, AWSConfig: func(context.Context, AWSOptions) (aws.Config, error) {
+				return aws.Config{Region: "eu-west-1"}, nil
+			}}).withDefaults(),
+			stack:  stack,
+			newCFN: func(aws.Config) cfnAPI { return f },
+		}
+		return a, f
+	}
+
+	// Two values from the stack: one DescribeStacks.
+	a, f := newApp("gr", nil)
+	var dlq, queue string
+	if err := a.require(t.Context(), &dlq, "dlq-url", OutputDLQURL); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.require(t.Context(), &queue, "queue-url", OutputQueueURL); err != nil {
+		t.Fatal(err)
+	}
+	if dlq != "https://dlq" || queue != "https://q" || f.calls != 1 {
+		t.Errorf("dlq %q, queue %q, %d calls", dlq, queue, f.calls)
+	}
+
+	// A flag's value wins, and costs no call.
+	a, f = newApp("gr", nil)
+	dlq = "https://mine"
+	if err := a.require(t.Context(), &dlq, "dlq-url", OutputDLQURL); err != nil || dlq != "https://mine" || f.calls != 0 {
+		t.Errorf("explicit: %q, %v, %d calls", dlq, err, f.calls)
+	}
+
+	// GOALRELAY_STACK when --stack is not given; --stack over it.
+	a, _ = newApp("", map[string]string{EnvStack: "gr"})
+	dlq = ""
+	if err := a.require(t.Context(), &dlq, "dlq-url", OutputDLQURL); err != nil || dlq != "https://dlq" {
+		t.Errorf("from %s: %q, %v", EnvStack, dlq, err)
+	}
+	a, _ = newApp("other", map[string]string{EnvStack: "gr"})
+	dlq = ""
+	if err := a.require(t.Context(), &dlq, "dlq-url", OutputDLQURL); err == nil || !strings.Contains(err.Error(), "stack other does not exist in region eu-west-1") {
+		t.Errorf("--stack over %s: %q, %v", EnvStack, dlq, err)
+	}
+
+	// No stack, no value: a usage error; no call.
+	a, f = newApp("", nil)
+	dlq = ""
+	var ue *UsageError
+	if err := a.require(t.Context(), &dlq, "dlq-url", OutputDLQURL); !errors.As(err, &ue) || f.calls != 0 {
+		t.Errorf("nothing: %v, %d calls", err, f.calls)
+	}
+
+	// An output the stack lacks.
+	a, f = newApp("gr", nil)
+	delete(f.outputs, OutputStateTable)
+	table := ""
+	if err := a.require(t.Context(), &table, "table", OutputStateTable); err == nil || errors.As(err, &ue) ||
+		!strings.Contains(err.Error(), "stack gr has no output StateTableName (it has: DeadLetterQueueUrl, EventsQueueUrl)") {
+		t.Errorf("missing output: %v", err)
 	}
 }

@@ -46,7 +46,7 @@ type QuotaReport struct {
 func newQuotaCommand(a *app) *cobra.Command {
 	f := &quotaFlags{}
 	cmd := &cobra.Command{
-		Use:   "quota --table STATE_TABLE [--calls-per-minute 90] [--calls-per-day 45000]",
+		Use:   "quota (--table STATE_TABLE | --stack NAME) [--calls-per-minute 90] [--calls-per-day 45000]",
 		Short: "Show what is left of the Gainsight call budget in the current minute and day",
 		Long: `Quota reads the limiter's counters in the state table (the ones every apply
 consumer takes a unit from before each Gainsight call) and prints, for the
@@ -56,8 +56,9 @@ nothing left until it ends.
 
 --calls-per-minute and --calls-per-day must be the apply function's
 GAINSIGHT_CALLS_PER_MINUTE and GAINSIGHT_CALLS_PER_DAY (read from the
-environment when set); --table defaults to $STATE_TABLE.`,
-		Example: `  goalctl quota --table goalrelay-state
+environment when set); --table defaults to the stack's StateTableName
+(--stack, GOALRELAY_STACK), else $STATE_TABLE.`,
+		Example: `  goalctl quota --stack goalrelay
   goalctl quota --table goalrelay-state --calls-per-minute 60 --calls-per-day 30000 -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -65,7 +66,7 @@ environment when set); --table defaults to $STATE_TABLE.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.table, "table", "", "DynamoDB state table (default $"+EnvStateTable+")")
+	fl.StringVar(&f.table, "table", "", "DynamoDB state table (default: the stack's "+OutputStateTable+", else $"+EnvStateTable+")")
 	fl.IntVar(&f.perMinute, "calls-per-minute", quota.DefaultPerMinute, "the limiter's budget per minute (default $"+EnvCallsPerMinute+" or 90)")
 	fl.IntVar(&f.perDay, "calls-per-day", quota.DefaultPerDay, "the limiter's budget per UTC day (default $"+EnvCallsPerDay+" or 45000)")
 	f.output = addOutputFlag(cmd)
@@ -94,12 +95,6 @@ func runQuota(cmd *cobra.Command, a *app, f *quotaFlags) error {
 	if err := checkOutput(*f.output); err != nil {
 		return err
 	}
-	if f.table == "" {
-		f.table = a.env.Getenv(EnvStateTable)
-	}
-	if f.table == "" {
-		return usageErrorf("no state table: give --table or set %s", EnvStateTable)
-	}
 	if err := intFromEnv(cmd, a, "calls-per-minute", EnvCallsPerMinute, &f.perMinute); err != nil {
 		return err
 	}
@@ -108,6 +103,16 @@ func runQuota(cmd *cobra.Command, a *app, f *quotaFlags) error {
 	}
 	if f.perMinute < 1 || f.perDay < 1 {
 		return usageErrorf("--calls-per-minute and --calls-per-day must be at least 1")
+	}
+	// --table, else the stack's table, else $STATE_TABLE.
+	if err := a.fromStack(ctx, &f.table, OutputStateTable); err != nil {
+		return err
+	}
+	if f.table == "" {
+		f.table = a.env.Getenv(EnvStateTable)
+	}
+	if f.table == "" {
+		return usageErrorf("no state table: give --table or --stack NAME, or set %s or %s", EnvStack, EnvStateTable)
 	}
 	rep, err := readQuota(ctx, a, f)
 	if err != nil {

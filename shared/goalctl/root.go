@@ -124,8 +124,12 @@ func loadAWSConfig(ctx context.Context, o AWSOptions) (aws.Config, error) {
 type app struct {
 	env *Env
 	aws AWSOptions
-	// newSQS replaces the SQS client in tests.
+	// stack is --stack; outputs its outputs, read once when needed.
+	stack   string
+	outputs map[string]string
+	// newSQS and newCFN replace the SQS and CloudFormation clients in tests.
 	newSQS func(aws.Config) sqsAPI
+	newCFN func(aws.Config) cfnAPI
 }
 
 func (a *app) awsConfig(ctx context.Context) (aws.Config, error) {
@@ -143,10 +147,16 @@ const rootLong = `goalctl is the operator CLI of goalrelay, the service that kee
 Customer Goals in step with CRMs (webhook -> ingest -> SQS FIFO -> apply ->
 Gainsight; permanent failures in the DLQ).
 
+--stack NAME (or GOALRELAY_STACK) reads the events queue, the DLQ, the
+state table and the webhook URL from the outputs of the goalrelay
+CloudFormation stack NAME (EventsQueueUrl, DeadLetterQueueUrl,
+StateTableName, WebhookBaseUrl); a flag given explicitly (--queue-url,
+--dlq-url, --table, --url) wins over the stack.
+
 AWS access uses the SDK's usual configuration: --region/--profile or
 AWS_REGION/AWS_PROFILE, credentials from the environment or ~/.aws, and
-endpoints from AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB
-(how the local stack points it at moto_server).
+endpoints from AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB,
+AWS_ENDPOINT_URL_CLOUDFORMATION (how the local stack points it at moto_server).
 
 Secrets (webhook secrets, the Gainsight access key) are never printed.
 
@@ -165,12 +175,13 @@ func NewRootCommand(env *Env) *cobra.Command {
 		Use:   "goalctl",
 		Short: "Operate goalrelay: send test webhooks, query goals, drain the DLQ, backfill, check the quota",
 		Long:  rootLong,
-		Example: `  goalctl send hubspot --url http://127.0.0.1:8080/webhooks/hubspot --secrets testevents/secrets.json
+		Example: `  export GOALRELAY_STACK=goalrelay    # or --stack goalrelay on each command
+  goalctl send hubspot --url http://127.0.0.1:8080/webhooks/hubspot --secrets testevents/secrets.json
   goalctl goals fetch --where 'Name CONTAINS adoption' --output json
-  goalctl dlq list --dlq-url "$DLQ_URL"
-  goalctl dlq redrive --dlq-url "$DLQ_URL" --queue-url "$QUEUE_URL"
-  goalctl backfill --file deals.csv --source hubspot --object deal --account 62515 --queue-url "$QUEUE_URL"
-  goalctl quota --table goalrelay-state`,
+  goalctl dlq list
+  goalctl dlq redrive --error-code INVALID_STATUS_NAME
+  goalctl backfill --file deals.csv --source hubspot --object deal --account 62515
+  goalctl quota --stack goalrelay -o json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          groupArgs,
@@ -183,6 +194,7 @@ func NewRootCommand(env *Env) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.aws.Region, "region", "", "AWS region (default: AWS_REGION or the profile's)")
 	pf.StringVar(&a.aws.Profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE or default)")
+	pf.StringVar(&a.stack, "stack", "", "goalrelay CloudFormation stack whose outputs give the queue, DLQ, table and webhook URL (default $"+EnvStack+")")
 	// goalctl completion bash|zsh|fish|powershell prints the completion
 	// script; source names and flags complete.
 	root.Version = Version()

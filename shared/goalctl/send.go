@@ -34,12 +34,26 @@ type sendFlags struct {
 	recordID    string
 	account     string
 	timeout     time.Duration
+	output      *string
+}
+
+// SendResult is what send -o json prints.
+type SendResult struct {
+	Source string `json:"source"`
+	// URL is where the webhook went, its query values redacted.
+	URL        string `json:"url"`
+	Status     int    `json:"status"`
+	StatusText string `json:"statusText"`
+	// Body is the answer: JSON as it came, anything else as a string.
+	Body      json.RawMessage `json:"body,omitempty"`
+	Truncated bool            `json:"truncated,omitempty"`
+	Error     string          `json:"error,omitempty"`
 }
 
 func newSendCommand(a *app) *cobra.Command {
 	f := &sendFlags{}
 	cmd := &cobra.Command{
-		Use:   "send SOURCE --url URL [--file BODY] (--secrets FILE | --secret KEY=VALUE ...)",
+		Use:   "send SOURCE (--url URL | --stack NAME) [--file BODY] (--secrets FILE | --secret KEY=VALUE ...)",
 		Short: "Sign and send a sample webhook of a source to a URL",
 		Long: `Send signs a webhook body the way the CRM would and POSTs it to --url,
 then prints the HTTP status and the answer. SOURCE is one of hubspot,
@@ -64,8 +78,13 @@ FILE, or built from --secret KEY=VALUE flags (or one --secret '{...}'):
 HubSpot signs the URL: when the receiver knows itself under another address
 (PUBLIC_BASE_URL), give that as --public-url.
 
+Without --url, the webhook goes to the stack's WebhookBaseUrl output
+followed by /SOURCE (--stack, GOALRELAY_STACK). -o json prints the status
+and the answer as one JSON object.
+
 Exit status 1 when the answer is not 2xx.`,
 		Example: `  goalctl send hubspot --url http://127.0.0.1:8080/webhooks/hubspot --secrets testevents/secrets.json
+  goalctl send pipedrive --stack goalrelay --secret username=... --secret password=... -o json
   goalctl send generic --url http://127.0.0.1:8080/webhooks/generic --secret secret=whsec_... --file event.json
   goalctl send salesforce --url https://abc.execute-api.eu-west-1.amazonaws.com/webhooks/salesforce \
       --secret organizationId=00D000000000062EAA --file shared/sources/salesforce/testdata/one-opportunity.xml`,
@@ -84,7 +103,7 @@ Exit status 1 when the answer is not 2xx.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.url, "url", "", "URL to POST to, e.g. http://127.0.0.1:8080/webhooks/hubspot (required)")
+	fl.StringVar(&f.url, "url", "", "URL to POST to, e.g. http://127.0.0.1:8080/webhooks/hubspot (default: the stack's "+OutputWebhookBaseURL+"/SOURCE)")
 	fl.StringVar(&f.publicURL, "public-url", "", "URL the receiver verifies HubSpot signatures against (default: --url)")
 	fl.StringVar(&f.file, "file", "", "request body to send (- for stdin; default: a built-in sample)")
 	fl.StringVar(&f.secretsFile, "secrets", "", "webhook secret JSON keyed by source (the WEBHOOK_SECRETS_ID value)")
@@ -95,7 +114,7 @@ Exit status 1 when the answer is not 2xx.`,
 	fl.StringVar(&f.recordID, "record-id", "", "CRM record id of the built-in sample (default: a sample id per source)")
 	fl.StringVar(&f.account, "account", "", "CRM account of the built-in sample: HubSpot portal, Pipedrive company, Dynamics organization id")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "how long to wait for the answer")
-	_ = cmd.MarkFlagRequired("url")
+	f.output = addOutputFlag(cmd)
 	return cmd
 }
 
@@ -115,6 +134,16 @@ func runSend(ctx context.Context, a *app, f *sendFlags, source string) error {
 	}
 	if f.timeout <= 0 {
 		return usageErrorf("--timeout must be positive")
+	}
+	if err := checkOutput(*f.output); err != nil {
+		return err
+	}
+	if f.url == "" {
+		base := ""
+		if err := a.require(ctx, &base, "url", OutputWebhookBaseURL); err != nil {
+			return err
+		}
+		f.url = strings.TrimSuffix(base, "/") + "/" + source
 	}
 	if _, err := parseHTTPURL(f.url); err != nil {
 		return usageErrorf("invalid --url: %v", err)
@@ -177,7 +206,28 @@ func runSend(ctx context.Context, a *app, f *sendFlags, source string) error {
 	if truncated {
 		answer = answer[:maxShownResponse]
 	}
+	var refused error
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		refused = fmt.Errorf("%s webhook refused: HTTP %s", source, resp.Status)
+	}
 	out := a.env.Stdout
+	if *f.output == outputJSON {
+		res := SendResult{Source: source, URL: shown, Status: resp.StatusCode, StatusText: resp.Status, Truncated: truncated}
+		switch {
+		case len(answer) == 0:
+		case !truncated && json.Valid(answer):
+			res.Body = answer
+		default:
+			res.Body, _ = json.Marshal(string(answer))
+		}
+		if refused != nil {
+			res.Error = refused.Error()
+		}
+		if err := writeJSON(out, res); err != nil && refused == nil {
+			return err
+		}
+		return refused
+	}
 	fmt.Fprintf(out, "HTTP %s\n", resp.Status)
 	if len(answer) > 0 {
 		out.Write(answer)
@@ -188,10 +238,7 @@ func runSend(ctx context.Context, a *app, f *sendFlags, source string) error {
 	if truncated {
 		fmt.Fprintf(out, "[answer cut at %d bytes]\n", maxShownResponse)
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("%s webhook refused: HTTP %s", source, resp.Status)
-	}
-	return nil
+	return refused
 }
 
 // loadSecret returns the source's member of the webhook secret JSON. No
