@@ -346,3 +346,30 @@ func idFieldOf(t *testing.T, ch webhook.Change) string {
 	t.Fatalf("no field holds the record id %s: %v", ch.RecordID, ch.Fields)
 	return ""
 }
+
+func TestBackfillJSON(t *testing.T) {
+	file := writeFile(t, "deals.csv", hubspotCSV)
+	r := (&harness{now: backfillNow}).run(t, "backfill", "--file", file, "--source", "hubspot", "--object", "deal", "--account", "62515", "--dry-run", "-o", "json")
+	wantCode(t, r, goalctl.ExitOK)
+	var res goalctl.BackfillResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	if res.Records != 3 || res.EventCount != 3 || len(res.Events) != 3 || !res.DryRun || res.Queued != 0 ||
+		res.ETANew != "3s" || res.ETAKnown != "2s" || !strings.HasPrefix(res.Events[0].ID, "hubspot:backfill:62515:deal:901:") {
+		t.Errorf("result %+v", res)
+	}
+
+	// Invalid records are listed, with the error.
+	bad := writeFile(t, "bad.csv", hubspotCSV+",No id,closedwon,,,,\n")
+	r = (&harness{now: backfillNow}).run(t, "backfill", "--file", bad, "--source", "hubspot", "--object", "deal", "--account", "62515", "--dry-run", "-o", "json")
+	wantCode(t, r, goalctl.ExitFailure)
+	res = goalctl.BackfillResult{}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	if len(res.Invalid) != 1 || res.Invalid[0].Line != 5 || !strings.Contains(res.Invalid[0].Error, "no record id") ||
+		len(res.Events) != 0 || !strings.Contains(res.Error, "1 record(s) cannot be mapped") {
+		t.Errorf("result %+v", res)
+	}
+}

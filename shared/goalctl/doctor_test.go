@@ -1,6 +1,7 @@
 package goalctl_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,5 +94,29 @@ objects:
 				}
 			}
 		})
+	}
+}
+
+func TestDoctorJSON(t *testing.T) {
+	s := gainsighttest.NewServer(t)
+	r := tenantHarness(s).run(t, "doctor", "-o", "json")
+	wantCode(t, r, goalctl.ExitOK)
+	mustNotLeak(t, r, s.AccessKey)
+	var rep goalctl.DoctorReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	if len(rep.Checks) != 5 || rep.Failed != 0 || rep.Calls < 1 || rep.Calls > 10 || rep.Checks[0].Name != "access key accepted" || !rep.Checks[0].OK {
+		t.Errorf("report %+v", rep)
+	}
+
+	// A wrong key: exit 1, the failed check with its fix, in JSON.
+	h := tenantHarness(s)
+	h.env[goalctl.EnvAccessKey] = "wrong-key"
+	r = h.run(t, "doctor", "-o", "json")
+	wantCode(t, r, goalctl.ExitFailure)
+	rep = goalctl.DoctorReport{}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.Failed != 1 || rep.Checks[0].OK || rep.Checks[0].Fix == "" {
+		t.Errorf("report %+v, %v\n%s", rep, err, r)
 	}
 }

@@ -273,3 +273,31 @@ func TestBinarySend(t *testing.T) {
 	r = execGoalctl(t, nil, "send", "generic", "--url", rc.URL+"/webhooks/generic", "--secrets", secretsFile(t))
 	wantCode(t, r, goalctl.ExitFailure)
 }
+
+func TestSendJSON(t *testing.T) {
+	rc := newReceiver(t)
+	rc.status, rc.answer = http.StatusUnauthorized, `{"error":"authentication failed"}`
+	r := (&harness{}).run(t, "send", "pipedrive", "--url", rc.URL+"/webhooks/pipedrive?code=url-key-123456",
+		"--secret", "username=u", "--secret", "password=wrong-password", "-o", "json")
+	wantCode(t, r, goalctl.ExitFailure)
+	mustNotLeak(t, r, "wrong-password", "url-key-123456")
+	var res goalctl.SendResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	var answer struct{ Error string }
+	if res.Source != "pipedrive" || res.Status != 401 || json.Unmarshal(res.Body, &answer) != nil || answer.Error != "authentication failed" ||
+		!strings.Contains(res.URL, "code=REDACTED") || res.Error != "pipedrive webhook refused: HTTP 401 Unauthorized" {
+		t.Errorf("result %+v", res)
+	}
+
+	// An answer that is not JSON (a SOAP Ack) is a JSON string.
+	rc.status, rc.answer = http.StatusOK, `<soapenv:Envelope>ack</soapenv:Envelope>`
+	r = (&harness{}).run(t, "send", "salesforce", "--url", rc.URL+"/webhooks/salesforce", "--secrets", secretsFile(t), "-o", "json")
+	wantCode(t, r, goalctl.ExitOK)
+	res = goalctl.SendResult{}
+	var body string
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || json.Unmarshal(res.Body, &body) != nil || body != rc.answer || res.Error != "" {
+		t.Errorf("result %+v (%v)\n%s", res, err, r)
+	}
+}
