@@ -4,10 +4,15 @@
 //
 //	goalctl send SOURCE --url URL          sign and send a sample webhook
 //	goalctl goals fetch [--where ...]      query goals in Gainsight
-//	goalctl dlq list --dlq-url URL         what is in the DLQ and why
-//	goalctl dlq redrive --dlq-url --queue-url   move it back
+//	goalctl dlq list --stack NAME          what is in the DLQ and why
+//	goalctl dlq redrive --stack NAME [--id ID ... | --error-code CODE ...]
+//	                                       move it back, all or a selection
 //	goalctl backfill --file export.csv ... queue a CRM export as events
-//	goalctl quota --table STATE_TABLE      what is left of the minute and day
+//	goalctl quota --stack NAME             what is left of the minute and day
+//
+// --stack NAME (or GOALRELAY_STACK) reads the queue and DLQ URLs, the
+// state table and the webhook URL from the CloudFormation stack's outputs
+// (stack.go); explicit --queue-url, --dlq-url, --table and --url win.
 //
 // Run executes one command line and returns its exit code (ExitOK,
 // ExitFailure, ExitUsage, ExitPartial, ExitInterrupted); cmd/goalctl only
