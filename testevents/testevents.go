@@ -62,6 +62,52 @@ const (
 	ApplyFunction  = "ApplyFunction"
 )
 
+// SAMStack is where the functions run by `sam local invoke` find the local
+// stack: addresses as seen from inside SAM's container.
+type SAMStack struct {
+	// AWS is the moto_server endpoint (SQS, DynamoDB, Secrets Manager).
+	AWS string
+	// Gainsight is the simulated tenant's base URL.
+	Gainsight string
+	// Name is the stack name the resources are named after ("goalrelay").
+	Name string
+}
+
+// DefaultSAMStack is the local stack env.json points at: moto_server and
+// the simulator on their usual ports (moto_server -p 5000; go run
+// ./cmd/gainsight-sim -addr :8089), reached at host.docker.internal, the
+// name a container on Docker Desktop knows the host by (on Linux, sam
+// local invoke --add-host host.docker.internal:host-gateway).
+var DefaultSAMStack = SAMStack{AWS: "http://host.docker.internal:5000", Gainsight: "http://host.docker.internal:8089", Name: "goalrelay"}
+
+// SAMEnv is the `sam local invoke --env-vars` file for a local stack: for
+// each function, its variables in template.yaml, pointed at l. SAM passes
+// a function only the variables the template declares, so every name here
+// must be declared there (the AWS_ENDPOINT_URL_* ones empty, so that AWS
+// uses its own endpoints); a test checks it.
+func SAMEnv(l SAMStack) map[string]map[string]string {
+	queue := func(name string) string { return l.AWS + "/" + AccountID + "/" + l.Name + "-" + name + ".fifo" }
+	return map[string]map[string]string{
+		IngestFunction: {
+			"QUEUE_URL":                        queue("events"),
+			"WEBHOOK_SECRETS_ID":               l.Name + "/webhook-secrets",
+			"PUBLIC_BASE_URL":                  "",
+			"MAPPING_FILE":                     "",
+			"AWS_ENDPOINT_URL_SQS":             l.AWS,
+			"AWS_ENDPOINT_URL_SECRETS_MANAGER": l.AWS,
+		},
+		ApplyFunction: {
+			"GAINSIGHT_BASE_URL":               l.Gainsight,
+			"GAINSIGHT_ACCESS_KEY_SECRET_ID":   l.Name + "/gainsight-access-key",
+			"DLQ_URL":                          queue("dlq"),
+			"STATE_TABLE":                      l.Name + "-state",
+			"AWS_ENDPOINT_URL_SQS":             l.AWS,
+			"AWS_ENDPOINT_URL_DYNAMODB":        l.AWS,
+			"AWS_ENDPOINT_URL_SECRETS_MANAGER": l.AWS,
+		},
+	}
+}
+
 // Stale is how far before "now" the stale-timestamp requests are signed:
 // twice the 5-minute tolerance.
 const Stale = 10 * time.Minute
@@ -227,18 +273,7 @@ func Generate(now time.Time, root string) (*Set, error) {
 		s.Manifest.Files = append(s.Manifest.Files, f.Entry)
 	}
 	s.Secrets = SecretsJSON()
-	env := map[string]map[string]string{
-		IngestFunction: {
-			"QUEUE_URL":          "http://127.0.0.1:5000/" + AccountID + "/goalrelay-events.fifo",
-			"WEBHOOK_SECRETS_ID": "goalrelay/webhook-secrets",
-			"PUBLIC_BASE_URL":    "",
-			"MAPPING_FILE":       "",
-			// Effective only where template.yaml declares them: sam local
-			// passes declared variables only.
-			"AWS_ENDPOINT_URL_SQS":             "http://127.0.0.1:5000",
-			"AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:5000",
-		},
-	}
+	env := SAMEnv(DefaultSAMStack)
 	var err error
 	if s.Env, err = marshal(env); err != nil {
 		return nil, err

@@ -3,11 +3,13 @@ package awsenv
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/go-cmp/cmp"
@@ -58,6 +60,9 @@ func TestAWSConfigAsLoadDefaultConfig(t *testing.T) {
 		{"ignore configured endpoints", append(creds, "AWS_REGION=eu-west-1", "AWS_ENDPOINT_URL="+globalURL, "AWS_ENDPOINT_URL_SQS="+sqsURL,
 			"AWS_ENDPOINT_URL_SECRETS_MANAGER="+secretsURL, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=TRUE")},
 		{"ignore set to false", append(creds, "AWS_REGION=eu-west-1", "AWS_ENDPOINT_URL_SQS="+sqsURL, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false")},
+		// template.yaml declares the endpoint variables empty.
+		{"empty service endpoints", append(creds, "AWS_REGION=eu-west-1", "AWS_ENDPOINT_URL_SQS=", "AWS_ENDPOINT_URL_DYNAMODB=", "AWS_ENDPOINT_URL_SECRETS_MANAGER=")},
+		{"empty service endpoints and a global one", append(creds, "AWS_REGION=eu-west-1", "AWS_ENDPOINT_URL="+globalURL, "AWS_ENDPOINT_URL_SQS=", "AWS_ENDPOINT_URL_SECRETS_MANAGER=")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,5 +118,72 @@ func isolate(t *testing.T, env []string) {
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
+	}
+}
+
+// endpoints are the URLs the functions' clients send their requests to.
+type endpoints struct{ SQS, DynamoDB, SecretsManager string }
+
+func resolveEndpoints(t *testing.T, cfg aws.Config) endpoints {
+	t.Helper()
+	var e endpoints
+	q := sqs.NewFromConfig(cfg).Options()
+	ep, err := q.EndpointResolverV2.ResolveEndpoint(t.Context(), sqs.EndpointParameters{Region: aws.String(q.Region), Endpoint: q.BaseEndpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.SQS = ep.URI.String()
+	d := dynamodb.NewFromConfig(cfg).Options()
+	ep, err = d.EndpointResolverV2.ResolveEndpoint(t.Context(), dynamodb.EndpointParameters{Region: aws.String(d.Region), Endpoint: d.BaseEndpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.DynamoDB = ep.URI.String()
+	m := secretsmanager.NewFromConfig(cfg).Options()
+	ep, err = m.EndpointResolverV2.ResolveEndpoint(t.Context(), secretsmanager.EndpointParameters{Region: aws.String(m.Region), Endpoint: m.BaseEndpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.SecretsManager = ep.URI.String()
+	return e
+}
+
+// TestEmptyEndpointIsUnset: the functions run with the template's empty
+// AWS_ENDPOINT_URL_SQS, _DYNAMODB and _SECRETS_MANAGER. Empty means unset:
+// the clients reach AWS's own regional endpoints (or AWS_ENDPOINT_URL when
+// that is set), exactly as with the variables absent.
+func TestEmptyEndpointIsUnset(t *testing.T) {
+	base := []string{"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_REGION=eu-west-1"}
+	empty := []string{"AWS_ENDPOINT_URL_SQS=", "AWS_ENDPOINT_URL_DYNAMODB=", "AWS_ENDPOINT_URL_SECRETS_MANAGER="}
+	regional := endpoints{SQS: "https://sqs.eu-west-1.amazonaws.com", DynamoDB: "https://dynamodb.eu-west-1.amazonaws.com", SecretsManager: "https://secretsmanager.eu-west-1.amazonaws.com"}
+	const global = "http://all.local:4566"
+	tests := []struct {
+		name string
+		env  []string
+		want endpoints
+	}{
+		{"absent", base, regional},
+		{"empty", append(slices.Clone(base), empty...), regional},
+		{"empty, with AWS_ENDPOINT_URL", append(append(slices.Clone(base), empty...), "AWS_ENDPOINT_URL="+global), endpoints{global, global, global}},
+		{"one set", append(append(slices.Clone(base), empty...), "AWS_ENDPOINT_URL_SQS=http://sqs.local:4566"), endpoints{"http://sqs.local:4566", regional.DynamoDB, regional.SecretsManager}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			isolate(t, tt.env)
+			for _, kv := range tt.env {
+				if k, v, _ := strings.Cut(kv, "="); v == "" {
+					if _, set := os.LookupEnv(k); !set {
+						t.Fatalf("%s is not set (empty)", k)
+					}
+				}
+			}
+			cfg, err := Config(os.Getenv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, resolveEndpoints(t, cfg)); d != "" {
+				t.Errorf("endpoints (-want +got):\n%s", d)
+			}
+		})
 	}
 }
