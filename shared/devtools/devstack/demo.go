@@ -39,6 +39,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	perMinute := fs.Int("calls-per-minute", 0, "the apply function's Gainsight calls per minute (0: its default, 90)")
 	perDay := fs.Int("calls-per-day", 0, "the apply function's Gainsight calls per day (0: its default, 45000)")
 	drain := fs.Duration("drain-timeout", 60*time.Second, "how long to wait for the queue to drain")
+	containerHost := fs.String("container-host", "", "also serve moto_server and the simulator at this address of the host, for sam local invoke on Linux (the docker0 bridge's, e.g. 172.17.0.1)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run ./cmd/goalrelay-local [flags]\n\n"+
 			"Runs goalrelay offline (moto_server, aws-lambda-rie, the Gainsight simulator),\n"+
@@ -77,6 +78,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		BinDir:         filepath.Join(root, "bin", "local"),
 		Root:           root,
 		KeepRunning:    !exitAfter,
+		ContainerHost:  *containerHost,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "goalrelay-local:", err)
@@ -116,6 +118,15 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	printHowTo(stdout, st.FrontURL)
 	fmt.Fprintln(stdout, GoalsFetchLine(st.SimulatorURL, st.Simulator.AccessKey))
+	if sam, err := st.SAMStack(); err == nil {
+		// The module-relative path the printed command names.
+		const envFile = "bin/local/sam-env.json"
+		if err := WriteSAMEnv(filepath.Join(root, envFile), sam); err != nil {
+			fmt.Fprintln(stderr, "goalrelay-local:", err)
+		} else {
+			fmt.Fprintln(stdout, SAMInvokeLines(envFile, *containerHost))
+		}
+	}
 	fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\ngoalrelay-local: stopping every process it started...")

@@ -19,6 +19,12 @@
 // is short (Options.VisibilityTimeout, 5 s by default) so that retries and
 // redrives to the DLQ happen within seconds.
 //
+// For sam local invoke, Stack.SAMStack says where a function in SAM's
+// container finds the stack (host.docker.internal and the ports) and
+// WriteSAMEnv writes the --env-vars file for it; with Options.ContainerHost
+// (Linux: Docker's bridge address) moto_server and the simulator are also
+// served at that address, through TCP relays to 127.0.0.1.
+//
 // Start builds both bootstraps and the emulator (go build, so the first run
 // takes a while and later ones reuse the build cache), starts every process
 // and server, and returns a Stack; Stack.Close stops every process it

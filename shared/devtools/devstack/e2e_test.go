@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/apply"
@@ -85,7 +88,9 @@ func TestEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	logs := &syncBuffer{}
-	st, err := devstack.Start(ctx, devstack.Options{Output: logs, Root: "../../.."})
+	// ContainerHost 127.0.0.1: the forwarders sam local invoke uses on
+	// Linux, served where a test may connect.
+	st, err := devstack.Start(ctx, devstack.Options{Output: logs, Root: "../../..", ContainerHost: "127.0.0.1"})
 	if err != nil {
 		t.Fatalf("start: %v\n%s", err, logs)
 	}
@@ -428,6 +433,41 @@ func TestEndToEnd(t *testing.T) {
 			if d, ok := deliberate[id]; !ok || m.Attributes[apply.AttrErrorCode] != d.ErrorCode {
 				t.Errorf("after the redrive the DLQ holds %s: %s: %s", id, m.Attributes[apply.AttrErrorCode], m.Attributes[apply.AttrErrorMessage])
 			}
+		}
+	})
+	t.Run("the sam local env file names this stack's resources, reachable through the container forwarders", func(t *testing.T) {
+		sam, err := st.SAMStack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As a container sees them, with host.docker.internal mapped to
+		// the address the forwarders serve.
+		host := func(u string) string { return strings.Replace(u, "http://"+devstack.SAMHost+":", "http://127.0.0.1:", 1) }
+		env := testevents.SAMEnv(sam)
+		in, ap := env[testevents.IngestFunction], env[testevents.ApplyFunction]
+		if in["AWS_ENDPOINT_URL_SQS"] == st.MotoURL || !strings.HasPrefix(in["AWS_ENDPOINT_URL_SQS"], "http://"+devstack.SAMHost+":") {
+			t.Errorf("SQS endpoint %q: want host.docker.internal and the forwarder's port", in["AWS_ENDPOINT_URL_SQS"])
+		}
+		cfg := st.AWS.Copy()
+		cfg.BaseEndpoint = aws.String(host(ap["AWS_ENDPOINT_URL_DYNAMODB"]))
+		for _, q := range []string{in["QUEUE_URL"], ap["DLQ_URL"]} {
+			if _, err := sqs.NewFromConfig(cfg).GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(host(q))}); err != nil {
+				t.Errorf("queue %s: %v", q, err)
+			}
+		}
+		for _, id := range []string{in["WEBHOOK_SECRETS_ID"], ap["GAINSIGHT_ACCESS_KEY_SECRET_ID"]} {
+			if _, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)}); err != nil {
+				t.Errorf("secret %s: %v", id, err)
+			}
+		}
+		if _, err := dynamodb.NewFromConfig(cfg).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(ap["STATE_TABLE"])}); err != nil {
+			t.Errorf("table %s: %v", ap["STATE_TABLE"], err)
+		}
+		resp, err := http.Get(host(ap["GAINSIGHT_BASE_URL"]) + "/")
+		if err != nil {
+			t.Errorf("simulator through the forwarder: %v", err)
+		} else {
+			resp.Body.Close()
 		}
 	})
 	t.Logf("end to end in %s", time.Since(began).Round(time.Millisecond))

@@ -84,6 +84,12 @@ type Options struct {
 	// SimulatorOptions, if set, adjusts the simulator's options before it
 	// is built (AccessKey is always kept as generated or set).
 	SimulatorOptions func(*gainsighttest.Options)
+	// ContainerHost is an address of this host that containers reach
+	// (Docker's bridge on Linux, e.g. 172.17.0.1): moto_server and the
+	// simulator are also served there, for sam local invoke (SAMStack).
+	// Empty: 127.0.0.1 only, which Docker Desktop's host.docker.internal
+	// reaches.
+	ContainerHost string
 }
 
 // Stack is a running local pipeline.
@@ -122,6 +128,11 @@ type Stack struct {
 
 	closeOnce sync.Once
 	seedGoals map[string]bool
+
+	// fwd serves moto_server and the simulator at Options.ContainerHost,
+	// at containerMoto and containerSim.
+	fwd                         forwarders
+	containerMoto, containerSim string
 }
 
 // ESMStats counts what the local event source mapping did.
@@ -288,6 +299,11 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		WaitSeconds: 0,
 	}
 	go s.poll(pctx, poller)
+	if o.ContainerHost != "" {
+		if err = s.serveContainers(o.ContainerHost); err != nil {
+			return s, err
+		}
+	}
 	s.logf("stack up: front %s, gainsight %s, moto %s", s.FrontURL, s.SimulatorURL, s.MotoURL)
 	return s, nil
 }
@@ -526,6 +542,7 @@ func (s *Stack) Close() {
 		if s.Simulator != nil {
 			s.Simulator.Close()
 		}
+		_ = s.fwd.close()
 		if s.Moto != nil {
 			s.Moto.Close()
 		}
