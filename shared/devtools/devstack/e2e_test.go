@@ -442,7 +442,9 @@ func TestEndToEnd(t *testing.T) {
 		}
 		// As a container sees them, with host.docker.internal mapped to
 		// the address the forwarders serve.
-		host := func(u string) string { return strings.Replace(u, "http://"+devstack.SAMHost+":", "http://127.0.0.1:", 1) }
+		host := func(u string) string {
+			return strings.Replace(u, "http://"+devstack.SAMHost+":", "http://127.0.0.1:", 1)
+		}
 		env := testevents.SAMEnv(sam)
 		in, ap := env[testevents.IngestFunction], env[testevents.ApplyFunction]
 		if in["AWS_ENDPOINT_URL_SQS"] == st.MotoURL || !strings.HasPrefix(in["AWS_ENDPOINT_URL_SQS"], "http://"+devstack.SAMHost+":") {
