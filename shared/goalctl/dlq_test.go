@@ -366,18 +366,7 @@ func TestBinaryDLQSelectiveRedrive(t *testing.T) {
 	}
 	listed := func() []string {
 		t.Helper()
-		r := execGoalctl(t, env, "dlq", "list", "--dlq-url", q.dlqURL, "-o", "json")
-		wantCode(t, r, goalctl.ExitOK)
-		var got []goalctl.DLQMessage
-		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-			t.Fatalf("%v\n%s", err, r)
-		}
-		var ids []string
-		for _, m := range got {
-			ids = append(ids, m.EventID)
-		}
-		slices.Sort(ids)
-		return ids
+		return sorted(listedEventIDs(t, execGoalctl(t, env, "dlq", "list", "--dlq-url", q.dlqURL, "-o", "json")))
 	}
 
 	// By error code: a1 and b1 move; a3 has the code too but waits behind
@@ -436,4 +425,19 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
+}
+
+// listedEventIDs are the event ids of a successful dlq list -o json.
+func listedEventIDs(t *testing.T, r result) []string {
+	t.Helper()
+	wantCode(t, r, goalctl.ExitOK)
+	var got []goalctl.DLQMessage
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	var ids []string
+	for _, m := range got {
+		ids = append(ids, m.EventID)
+	}
+	return ids
 }

@@ -121,29 +121,16 @@ func TestBinaryStack(t *testing.T) {
 	q.deadLetter(t, sampleEvent("hubspot/portal/62515", "888", "1"), "8008", "no company")
 
 	env := append(q.moto.Env(), "AWS_ENDPOINT_URL_CLOUDFORMATION="+q.moto.Endpoint)
-	listIDs := func(r result) []string {
-		t.Helper()
-		wantCode(t, r, goalctl.ExitOK)
-		var got []goalctl.DLQMessage
-		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-			t.Fatalf("%v\n%s", err, r)
-		}
-		var ids []string
-		for _, m := range got {
-			ids = append(ids, m.EventID)
-		}
-		return ids
-	}
 
 	// --stack finds the DLQ; so does GOALRELAY_STACK; --dlq-url wins over both.
-	if ids := listIDs(execGoalctl(t, env, "--stack", "gr-test", "dlq", "list", "-o", "json")); strings.Join(ids, ",") != "hubspot/portal/62515:777:1" {
+	if ids := listedEventIDs(t, execGoalctl(t, env, "--stack", "gr-test", "dlq", "list", "-o", "json")); strings.Join(ids, ",") != "hubspot/portal/62515:777:1" {
 		t.Errorf("--stack listed %v", ids)
 	}
 	stackEnv := append(env, goalctl.EnvStack+"=gr-test")
-	if ids := listIDs(execGoalctl(t, stackEnv, "dlq", "list", "-o", "json")); strings.Join(ids, ",") != "hubspot/portal/62515:777:1" {
+	if ids := listedEventIDs(t, execGoalctl(t, stackEnv, "dlq", "list", "-o", "json")); strings.Join(ids, ",") != "hubspot/portal/62515:777:1" {
 		t.Errorf("GOALRELAY_STACK listed %v", ids)
 	}
-	if ids := listIDs(execGoalctl(t, stackEnv, "dlq", "list", "--dlq-url", q.dlqURL, "-o", "json")); strings.Join(ids, ",") != "hubspot/portal/62515:888:1" {
+	if ids := listedEventIDs(t, execGoalctl(t, stackEnv, "dlq", "list", "--dlq-url", q.dlqURL, "-o", "json")); strings.Join(ids, ",") != "hubspot/portal/62515:888:1" {
 		t.Errorf("--dlq-url with a stack listed %v", ids)
 	}
 	// --stack on the command line wins over GOALRELAY_STACK.
