@@ -83,6 +83,15 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	}
 	cctx, cancel := s.callContext(ctx)
 	out, err := s.apply(cctx, w)
+	for n := 1; err != nil && s.retryInline(cctx, key, n, err); n++ {
+		// The record as a redelivery would find it (inline.go).
+		g, _, lerr := s.Store.LockGoal(ctx, key, owner, lease)
+		if lerr != nil {
+			break
+		}
+		w = &work{key: key, ev: &ev, goal: g}
+		out, err = s.apply(cctx, w)
+	}
 	cancel()
 	if err == nil {
 		// Record the version (and the Gsid, and the goal's Name and status
