@@ -77,14 +77,13 @@ func (s *Service) inlineDelay(n int) time.Duration {
 // attempt n (1-based) is tried again now, and waits for it. It takes one
 // from the batch's budget when it says yes.
 func (s *Service) retryInline(ctx context.Context, key string, n int, err error) bool {
-	if n > s.inlineRetries() || s.inlineLeft == nil || *s.inlineLeft <= 0 || !transient(ctx, err) {
+	if n > s.inlineRetries() || s.inlineLeft == nil || !transient(ctx, err) {
 		return false
 	}
 	d := s.inlineDelay(n)
-	if s.timeLeft(ctx) <= d {
+	if s.timeLeft(ctx) <= d || s.inlineLeft.Add(-1) < 0 {
 		return false
 	}
-	*s.inlineLeft--
 	s.logger().InfoContext(ctx, "transient Gainsight failure; trying again in this invocation",
 		"record_key", logbound.Cut(key, logbound.MaxValue), "attempt", n+1,
 		"wait_ms", d.Milliseconds(), "error", logbound.Cut(err.Error(), logbound.MaxError))

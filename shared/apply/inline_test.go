@@ -1,13 +1,18 @@
 package apply_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	goalevents "github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/apply"
+	"github.com/goalrelay/goalrelay/shared/gainsight"
 	gt "github.com/goalrelay/goalrelay/shared/gainsight/gainsighttest"
+	"github.com/goalrelay/goalrelay/shared/state"
 )
 
 // TestBlipHealsInTheSameInvocation: a 503 on the update of a known goal is
@@ -140,5 +145,48 @@ func TestCopiesInOneBatchApplyOnce(t *testing.T) {
 	b = e.batch(again, again)
 	if failed := e.handle(ctx, b); len(failed) != 2 {
 		t.Errorf("failed = %v, want both copies", failed)
+	}
+}
+
+// foreignWrite fails the first update with a 503 after another consumer
+// (whose lock this attempt's ran out to) has recorded a newer version of
+// the record.
+type foreignWrite struct {
+	apply.Gainsight
+	write func()
+	once  sync.Once
+}
+
+func (f *foreignWrite) UpdateGoal(ctx context.Context, r *gainsight.UpdateGoalRequest) (*gainsight.UpdateGoalResponse, error) {
+	failed := false
+	f.once.Do(func() { f.write(); failed = true })
+	if failed {
+		return nil, &gainsight.APIError{Status: http.StatusServiceUnavailable, Message: "injected"}
+	}
+	return f.Gainsight.UpdateGoal(ctx, r)
+}
+
+// TestNoInlineRetryOverAnotherWrite: the record was written by another
+// consumer between the failed attempt and the inline one; the unit goes
+// back to the queue instead of writing its older event over the newer one.
+func TestNoInlineRetryOverAnotherWrite(t *testing.T) {
+	e := newEnv(t)
+	e.warm()
+	ctx := t.Context()
+	e.handle(ctx, e.batch(goalEvent("e1", "901", 0, fullGoal("x"))))
+	e.sim.ResetStats()
+	ev := goalEvent("e2", "901", 1, map[string]any{"Name": "y"})
+	store := state.New(e.db, e.table)
+	e.svc.Gainsight = &foreignWrite{Gainsight: e.svc.Gainsight, write: func() {
+		g := e.storedGoal(key901)
+		if err := store.PutGoalApplied(ctx, key901, g.Gsid, ev.Time.Add(time.Minute), "newer", state.Kept{}); err != nil {
+			t.Error(err)
+		}
+	}}
+	if failed := e.handle(ctx, e.batch(ev)); len(failed) != 1 {
+		t.Fatalf("failed = %v, want the message back on the queue; logs:\n%s", failed, e.logs)
+	}
+	if n := e.calls(gt.EndpointGoalUpdate); n != 0 {
+		t.Errorf("%d updates reached Gainsight after the newer write, want 0", n)
 	}
 }

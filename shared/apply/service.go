@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -124,7 +125,7 @@ type Service struct {
 	// on Handle's copy of the service); inlineLeft what is left of the
 	// batch's inline retries (inline.go; nil: none).
 	batchLease time.Duration
-	inlineLeft *int
+	inlineLeft *atomic.Int32
 }
 
 // message is one SQS record and what became of it.
@@ -171,8 +172,8 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 	defer cancel(nil)
 	b := *s
 	b.batchLease = inFlight * 2 / 3
-	budget := InlineRetryBudget
-	b.inlineLeft = &budget
+	b.inlineLeft = new(atomic.Int32)
+	b.inlineLeft.Store(InlineRetryBudget)
 	hb := &heartbeat{s: &b, store: s.Store, qs: qs, msgs: msgs, inFlight: inFlight, cancel: cancel,
 		stopc: make(chan struct{}), done: make(chan struct{}), claims: map[string]state.Claim{}, locks: map[string]string{}}
 	b.Store = &heldStore{Store: s.Store, h: hb}
