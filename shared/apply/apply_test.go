@@ -151,6 +151,7 @@ func TestGainsightValidationErrorGoesToDLQWithRequestID(t *testing.T) {
 
 func TestFIFORuleFailsTheRestOfTheGroup(t *testing.T) {
 	e := newEnv(t)
+	e.svc.InlineRetries = -1 // the failure must reach the queue
 	ctx := t.Context()
 	// Make both goals known first, so each event costs one update call.
 	e.handle(ctx, e.batch(goalEvent("a0", "901", 0, fullGoal("a")), goalEvent("b0", "902", 0, fullGoal("b"))))
@@ -209,6 +210,7 @@ func TestRateLimitIsRetriedAndPenalizesTheWindow(t *testing.T) {
 
 func TestCreateWithLostAnswerIsNotDuplicated(t *testing.T) {
 	e := newEnv(t)
+	e.svc.InlineRetries = -1 // the redelivery's path (TestLostCreateAnswerHealsInline: the inline one)
 	ctx := t.Context()
 	ev := goalEvent("e1", "901", 0, fullGoal("once"))
 	// Picklist (2 calls) and the fetch succeed; the create takes effect
@@ -480,6 +482,7 @@ func TestSpentDayDefersMessages(t *testing.T) {
 
 func TestMetricCreateWithLostAnswerIsNotDuplicated(t *testing.T) {
 	e := newEnv(t)
+	e.svc.InlineRetries = -1 // the redelivery's path
 	ctx := t.Context()
 	metric := goalevents.Event{SpecVersion: "1.0", ID: "m1", Source: "generic/acme", Type: goalevents.MetricUpserted, Subject: "nps",
 		Time: t0, Data: goalevents.Data{ExternalID: "nps", Fields: map[string]any{"name": "Net promoter score", "unitOfMeasure": "DECIMAL",

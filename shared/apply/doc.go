@@ -39,6 +39,11 @@
 // (state.Kept, written with the version), else from the Fetch that
 // resolved the goal; with neither, it goes without them (kept.go).
 //
+// Before a unit fails, a transient Gainsight failure is tried again in the
+// same invocation (inline.go: at most Service.InlineRetries times per unit and
+// InlineRetryBudget per batch), and copies of one event in one batch are
+// applied once (twins.go).
+//
 // Visibility (visibility.go): while Handle works, a heartbeat keeps the
 // batch's messages invisible for InFlight (60 s, IN_FLIGHT_VISIBILITY,
 // never more than the queue's visibility timeout), extending it every

@@ -1,7 +1,6 @@
 package apply_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -63,8 +62,8 @@ type env struct {
 	db      *dynamodb.Client
 	table   string
 	dlqURL  string
-	metrics *bytes.Buffer
-	logs    *bytes.Buffer
+	metrics *syncBuffer
+	logs    *syncBuffer
 	msgSeq  int
 }
 
@@ -80,7 +79,7 @@ func newEnv(t *testing.T, simOptFns ...func(*gainsighttest.Options)) *env {
 	// member, whose shape the spec never shows (see findMetric).
 	lenient := func(o *gainsighttest.Options) { o.PicklistDetails = true }
 	e := &env{t: t, sim: gainsighttest.NewServer(t, append([]func(*gainsighttest.Options){lenient}, simOptFns...)...), sqs: sqs.NewFromConfig(cfg), db: dynamodb.NewFromConfig(cfg),
-		table: fmt.Sprintf("state-%d", n), metrics: &bytes.Buffer{}, logs: &bytes.Buffer{}}
+		table: fmt.Sprintf("state-%d", n), metrics: &syncBuffer{}, logs: &syncBuffer{}}
 	ctx := t.Context()
 	if err := state.CreateTable(ctx, e.db, e.table); err != nil {
 		t.Fatal(err)

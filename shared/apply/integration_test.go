@@ -38,7 +38,8 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	// status the tenant does not know.
 	sc := newScenario("hubspot/portal/4711", 6, 3, [2]int{5, 1})
 	// A company Gainsight cannot find (its lookup fails: 8008), and one
-	// whose first create attempt meets a 503 before it fails the same way.
+	// whose first create attempt meets a 503 before it fails the same way
+	// (tried again in the same invocation, so on its first delivery).
 	unknown := goalEvent("hubspot:4711:r06", "r06", 1, fullGoal("unknown company"))
 	unknown.Source, unknown.Data.Fields["CompanyName"] = sc.source, "No Such Company Inc"
 	flaky := goalEvent("hubspot:4711:r07", "r07", 1, fullGoal("flaky company"))
@@ -73,7 +74,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	}{
 		{sc.id("r05", 1), "INVALID_STATUS_NAME", "1", "Lost Forever", false},
 		{unknown.ID, "8008", "1", "No Such Company Inc", true},
-		{flaky.ID, "8008", "2", "Flaky Company Inc", true},
+		{flaky.ID, "8008", "1", "Flaky Company Inc", true},
 	} {
 		m, ok := byID[c.id]
 		if !ok {

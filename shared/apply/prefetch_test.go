@@ -177,6 +177,7 @@ func TestBatchFetchFindsTwoGoalsForOneRecord(t *testing.T) {
 // Fetch and resolves it by its own Fetch after the record lock: one goal.
 func TestLostCreateInABatchIsNotDuplicated(t *testing.T) {
 	e := newEnv(t)
+	e.svc.InlineRetries = -1 // the redelivery's path
 	e.warm()
 	evs := []goalevents.Event{
 		goalEvent("l0", "1400", 1, fullGoal("lost answer")),
@@ -252,6 +253,7 @@ func TestRecordCreatedBetweenBatchFetchAndUnit(t *testing.T) {
 // the goal it finds: no duplicate.
 func TestRecordLeftPendingBetweenBatchFetchAndUnit(t *testing.T) {
 	e := newEnv(t)
+	e.svc.InlineRetries = -1 // the redelivery's path
 	e.warm()
 	other := *e.svc
 	// The other consumer's calls: its batch Fetch, then the create whose

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -96,6 +97,10 @@ type Service struct {
 	// never more than the queue's visibility timeout. Claims and record
 	// locks are leased for 2/3 of it and renewed on the same beat.
 	InFlight time.Duration
+	// InlineRetries is how many more times a unit is tried in the same
+	// invocation after a transient Gainsight failure (inline.go);
+	// DefaultInlineRetries when 0, none when negative.
+	InlineRetries int
 	// Rand returns a number in [0, 1) for the backoff's jitter;
 	// math/rand/v2's Float64 when nil.
 	Rand func() float64
@@ -117,8 +122,10 @@ type Service struct {
 	Now      func() time.Time
 
 	// batchLease is the lease of the claims and locks of one batch (set
-	// on Handle's copy of the service).
+	// on Handle's copy of the service); inlineLeft what is left of the
+	// batch's inline retries (inline.go; nil: none).
 	batchLease time.Duration
+	inlineLeft *atomic.Int32
 }
 
 // message is one SQS record and what became of it.
@@ -132,6 +139,9 @@ type message struct {
 	// hint is what the batch Fetch found for the message's goal record
 	// (prefetchGoals); nil when it was not asked.
 	hint *goalHint
+	// copyOf is the batch's first message with the same event when this
+	// one is a copy of it (twins.go).
+	copyOf *message
 }
 
 // Handle is the Lambda handler for SQS events. It never fails the whole
@@ -147,6 +157,7 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 	for i, r := range e.Records {
 		msgs[i] = s.decode(r)
 	}
+	setAsideCopies(msgs)
 	qs := s.batchQueues(ctx, msgs)
 	inFlight := s.inFlight()
 	for _, q := range qs {
@@ -161,6 +172,8 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 	defer cancel(nil)
 	b := *s
 	b.batchLease = inFlight * 2 / 3
+	b.inlineLeft = new(atomic.Int32)
+	b.inlineLeft.Store(InlineRetryBudget)
 	hb := &heartbeat{s: &b, store: s.Store, qs: qs, msgs: msgs, inFlight: inFlight, cancel: cancel,
 		stopc: make(chan struct{}), done: make(chan struct{}), claims: map[string]state.Claim{}, locks: map[string]string{}}
 	b.Store = &heldStore{Store: s.Store, h: hb}
@@ -199,6 +212,7 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 			}
 		}
 	}
+	settleCopies(msgs)
 	// No extension after this: the failed messages' backoffs must stand.
 	stop()
 	s.settle(ctx, qs, msgs)

@@ -83,6 +83,18 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	}
 	cctx, cancel := s.callContext(ctx)
 	out, err := s.apply(cctx, w)
+	for n := 1; err != nil && s.retryInline(cctx, key, n, err); n++ {
+		// The record as a redelivery would find it (inline.go). Should
+		// another consumer have written it meanwhile (this attempt's lock
+		// ran out and was taken), the unit goes back to the queue instead,
+		// where its redelivery checks its events against that write.
+		now, _, lerr := s.Store.LockGoal(ctx, key, owner, lease)
+		if lerr != nil || !now.Version.Equal(g.Version) {
+			break
+		}
+		w = &work{key: key, ev: &ev, goal: now}
+		out, err = s.apply(cctx, w)
+	}
 	cancel()
 	if err == nil {
 		// Record the version (and the Gsid, and the goal's Name and status

@@ -27,18 +27,22 @@ type Config struct {
 	Seed      uint64
 	// KillEvery is the period of the kills: each tick SIGKILLs the next
 	// consumer in turn and starts a fresh one (default 30 s; negative: no
-	// kills).
-	KillEvery time.Duration
+	// kills). The first kill comes FirstKill after the first webhook
+	// (default a third of KillEvery), so that a workload that drains in
+	// less than KillEvery still meets one.
+	KillEvery, FirstKill time.Duration
 	// Visibility is the queue's VisibilityTimeout (default 30 s) and
 	// MaxReceive its maxReceiveCount (default 10, as in the template).
 	Visibility time.Duration
 	MaxReceive int
 	// GainsightTimeout is the apply function's GAINSIGHT_TIMEOUT (default
 	// 2 s); FunctionTimeout its time-out (default 20 s: the function starts
-	// no work in its last apply.DefaultMargin (10 s), and a killed batch's
-	// claims (time-out + 5 s) have run out when its messages come back
-	// after Visibility).
-	GainsightTimeout, FunctionTimeout time.Duration
+	// no work in its last apply.DefaultMargin, 10 s); InFlight its
+	// IN_FLIGHT_VISIBILITY (default 10 s), which bounds how long a killed
+	// batch stays away. The three are production's 20 s, 120 s and 60 s
+	// scaled down, the first and last by the same factor, so that a kill
+	// costs what it costs in production relative to a call's time-out.
+	GainsightTimeout, FunctionTimeout, InFlight time.Duration
 	// Latency is added by the simulator to every call (default 20 ms).
 	Latency time.Duration
 	// RoundGap separates the rounds of the workload (default 2 s).
@@ -81,9 +85,11 @@ func (c Config) Defaults() Config {
 		c.Seed = 1
 	}
 	defD(&c.KillEvery, 30*time.Second)
+	defD(&c.FirstKill, c.KillEvery/3)
 	defD(&c.Visibility, 30*time.Second)
 	defD(&c.GainsightTimeout, 2*time.Second)
 	defD(&c.FunctionTimeout, 20*time.Second)
+	defD(&c.InFlight, 10*time.Second)
 	defD(&c.Latency, 20*time.Millisecond)
 	defD(&c.RoundGap, 2*time.Second)
 	defD(&c.TimeLimit, 4*time.Minute)
@@ -102,6 +108,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("chaos: fault rate %.2f above 1", c.FaultRate)
 	case c.Visibility < 2*time.Second || c.Visibility%time.Second != 0:
 		return fmt.Errorf("chaos: visibility %s: whole seconds, at least 2", c.Visibility)
+	case c.InFlight < 3*time.Second || c.InFlight > c.Visibility:
+		return fmt.Errorf("chaos: in-flight visibility %s out of 3s..%s (the queue's visibility)", c.InFlight, c.Visibility)
 	case c.FunctionTimeout < apply.DefaultMargin+2*time.Second || c.FunctionTimeout%time.Second != 0:
 		return fmt.Errorf("chaos: function time-out %s: whole seconds, above the apply function's margin %s", c.FunctionTimeout, apply.DefaultMargin)
 	case c.TimeLimit > 30*time.Minute:

@@ -25,6 +25,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.Consumers, "consumers", d.Consumers, "apply bootstraps, each with its own poller")
 	fs.Float64Var(&c.FaultRate, "faults", d.FaultRate, "share of Gainsight calls that fail in the chaos run (negative: none)")
 	fs.DurationVar(&c.KillEvery, "kill-every", d.KillEvery, "period of the SIGKILLs of a consumer (negative: none)")
+	fs.DurationVar(&c.FirstKill, "first-kill", 0, "time from the first webhook to the first SIGKILL (default a third of -kill-every)")
+	fs.DurationVar(&c.InFlight, "in-flight", d.InFlight, "the apply function's IN_FLIGHT_VISIBILITY")
 	fs.DurationVar(&c.Visibility, "visibility", d.Visibility, "the queue's visibility time-out (whole seconds)")
 	fs.IntVar(&c.MaxReceive, "max-receive", d.MaxReceive, "the queue's maxReceiveCount")
 	fs.DurationVar(&c.GainsightTimeout, "gainsight-timeout", d.GainsightTimeout, "the apply function's GAINSIGHT_TIMEOUT")

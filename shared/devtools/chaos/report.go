@@ -115,12 +115,12 @@ func (r Result) Report(w io.Writer) {
 	}
 	kill := "none"
 	if c.KillEvery > 0 {
-		kill = "every " + c.KillEvery.String()
+		kill = "every " + c.KillEvery.String() + ", the first at " + c.FirstKill.String()
 	}
 	fmt.Fprintf(w, "goalrelay chaos benchmark: %d records × %d versions (%d bad), %d consumers, faults %.0f%% of Gainsight calls (%s), SIGKILL %s,\n",
 		c.Records, c.Versions, max(c.Bad, 0), c.Consumers, max(c.FaultRate, 0)*100, strings.Join(kinds, ", "), kill)
-	fmt.Fprintf(w, "  visibility %s, maxReceiveCount %d, GAINSIGHT_TIMEOUT %s, function time-out %s, simulator latency %s, seed %d, time limit %s\n\n",
-		c.Visibility, c.MaxReceive, c.GainsightTimeout, c.FunctionTimeout, c.Latency, c.Seed, c.TimeLimit)
+	fmt.Fprintf(w, "  visibility %s, maxReceiveCount %d, GAINSIGHT_TIMEOUT %s, function time-out %s, IN_FLIGHT_VISIBILITY %s, simulator latency %s, seed %d, time limit %s\n\n",
+		c.Visibility, c.MaxReceive, c.GainsightTimeout, c.FunctionTimeout, c.InFlight, c.Latency, c.Seed, c.TimeLimit)
 	fmt.Fprintf(w, "%-9s %6s %10s %6s %6s %6s %5s %7s %6s %4s %8s %s\n",
 		"run", "events", "deliveries", "calls", "faults", "kills", "lost", "doubled", "stale", "dlq", "drain", "ok")
 	for _, p := range []Phase{r.Baseline, r.Chaos} {

@@ -197,14 +197,15 @@ func (r *rig) phase(ctx context.Context, name string, chaos bool) (Phase, error)
 	var kills, midKills int
 	if chaos && c.KillEvery > 0 {
 		wg.Go(func() {
-			t := time.NewTicker(c.KillEvery)
-			defer t.Stop()
+			next := time.NewTimer(c.FirstKill)
+			defer next.Stop()
 			for i := 0; ; i++ {
 				select {
 				case <-pollCtx.Done():
 					return
-				case <-t.C:
+				case <-next.C:
 				}
+				next.Reset(c.KillEvery)
 				cons := u.consumers[i%len(u.consumers)]
 				mid, err := cons.crash()
 				if err != nil {
@@ -340,6 +341,7 @@ func (u *run) setUp(ctx context.Context, chaos bool) error {
 		"GAINSIGHT_CALLS_PER_DAY=1000000",
 		"GAINSIGHT_QUOTA_WINDOW=1s",
 		"GAINSIGHT_TIMEOUT="+c.GainsightTimeout.String(),
+		"IN_FLIGHT_VISIBILITY="+c.InFlight.String(),
 		"AWS_LAMBDA_LOG_FORMAT=JSON",
 	)
 	if u.ingest, err = u.startFunction(ctx, "chaos-ingest", u.bins[1], u.ingestEnv, 10); err != nil {
