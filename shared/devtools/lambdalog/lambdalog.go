@@ -40,3 +40,32 @@ func Level(line []byte) string {
 func Kept(line []byte, configured string) bool {
 	return rank(Level(line)) >= rank(configured)
 }
+
+// Line is one JSON line of a function's output.
+type Line struct {
+	Raw    []byte
+	Fields map[string]any
+}
+
+// Metric reports whether the line is an EMF metric line.
+func (l Line) Metric() bool { _, ok := l.Fields["_aws"]; return ok }
+
+// String is the value of a string field, or "".
+func (l Line) String(key string) string { s, _ := l.Fields[key].(string); return s }
+
+// JSONLines returns the lines of out that are JSON objects (the function's
+// log and metric lines; the emulator's own lines are text), in order.
+func JSONLines(out string) []Line {
+	var lines []Line
+	for raw := range strings.Lines(out) {
+		raw = strings.TrimSpace(raw)
+		if !strings.HasPrefix(raw, "{") {
+			continue
+		}
+		var f map[string]any
+		if json.Unmarshal([]byte(raw), &f) == nil {
+			lines = append(lines, Line{Raw: []byte(raw), Fields: f})
+		}
+	}
+	return lines
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -192,6 +193,7 @@ func (f *Function) traceProxy(bootstrap string, apiPort int) (string, error) {
 	}
 	target := &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(apiPort)}
 	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ErrorLog = log.New(io.Discard, "", 0) // the runtime's long poll is cut at Close
 	rp.ModifyResponse = func(r *http.Response) error {
 		if strings.HasSuffix(r.Request.URL.Path, "/runtime/invocation/next") {
 			if h := f.trace.Load(); h != nil && *h != "" {
