@@ -363,6 +363,14 @@ var archRules = []*archRule{
 		Check:  forbid(packages, is("shared/emf"), badAnyOf(aws)),
 	},
 	{
+		Name:   "tracing-stdlib-only",
+		Doc:    "shared/tracing imports only the standard library (no X-Ray or OpenTelemetry SDK, nothing from AWS)",
+		Source: "shared/tracing/doc.go",
+		Check: forbid(packages, is("shared/tracing"), func(in archInput, _, p string) bool {
+			return !in.Packages.isStandard(p)
+		}),
+	},
+	{
 		Name:   "awsenv-no-sdk-config",
 		Doc:    "shared/awsenv does not import the SDK's config package",
 		Source: "shared/awsenv/doc.go",
@@ -850,6 +858,11 @@ func TestArchitectureRulesCanFail(t *testing.T) {
 			name:     "emf imports the SDK",
 			packages: graph(edges{"shared/emf": sdk}),
 			want:     []archViolation{v("emf-no-aws", "shared/emf", "shared/emf", sdk)},
+		},
+		{
+			name:     "tracing imports the SDK",
+			packages: graph(edges{"shared/tracing": sdk}),
+			want:     []archViolation{v("tracing-stdlib-only", "shared/tracing", "shared/tracing", sdk)},
 		},
 		{
 			name:     "awsenv imports the SDK's config package",

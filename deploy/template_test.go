@@ -361,6 +361,16 @@ func checkFunctions(t *template, report reporter) {
 		if a, _ := p["Architectures"].([]any); len(a) != 1 || a[0] != "arm64" {
 			report("%s: Architectures is %v, want [arm64]", id, p["Architectures"])
 		}
+		// X-Ray: Lambda traces every invocation (and links the apply trace
+		// to the webhook's through AWSTraceHeader); SAM gives the role it
+		// generates the managed policy that lets the function send traces,
+		// which a role of the template's own would lack.
+		if p["Tracing"] != "Active" {
+			report("%s: Tracing is %v, want Active", id, p["Tracing"])
+		}
+		if r, ok := p["Role"]; ok {
+			report("%s: sets Role %v; SAM adds the X-Ray write policy only to a role it generates", id, r)
+		}
 		codeURI, ok := p["CodeUri"].(string)
 		if !ok {
 			report("%s: CodeUri is %v, want a local path", id, p["CodeUri"])
@@ -1079,6 +1089,15 @@ func TestCheckerCatchesBrokenTemplates(t *testing.T) {
 		mutate func(doc map[string]any, tpl *template)
 		want   string
 	}{
+		{"ingest not traced", func(d map[string]any, _ *template) {
+			delete(fn(d, "IngestFunction"), "Tracing")
+		}, "IngestFunction: Tracing is <nil>, want Active"},
+		{"apply tracing passed through only", func(d map[string]any, _ *template) {
+			fn(d, "ApplyFunction")["Tracing"] = "PassThrough"
+		}, "ApplyFunction: Tracing is PassThrough, want Active"},
+		{"apply with a role of its own", func(d map[string]any, _ *template) {
+			fn(d, "ApplyFunction")["Role"] = "arn:aws:iam::123456789012:role/x"
+		}, "ApplyFunction: sets Role"},
 		{"no ReportBatchItemFailures", func(d map[string]any, _ *template) {
 			applyEvent(d)["FunctionResponseTypes"] = []any{}
 		}, "lacks ReportBatchItemFailures"},

@@ -20,11 +20,13 @@ import (
 	"github.com/goalrelay/goalrelay/shared/queue"
 	"github.com/goalrelay/goalrelay/shared/secrets"
 	"github.com/goalrelay/goalrelay/shared/sources"
+	"github.com/goalrelay/goalrelay/shared/tracing"
 )
 
 func main() {
-	// Every line is bounded (16 KiB), whatever a value quotes.
-	log := slog.New(logbound.New(lambdacontext.NewLogHandler()))
+	// Every line is bounded (16 KiB), whatever a value quotes, and carries
+	// the invocation's requestId and X-Ray traceId.
+	log := slog.New(logbound.New(tracing.NewLogHandler(lambdacontext.NewLogHandler())))
 	cfg, err := ingest.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		fail(log, err)

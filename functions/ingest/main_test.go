@@ -4,6 +4,7 @@ import (
 	"bytes"
 	stdcontext "context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,10 +17,13 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/goalrelay/goalrelay/shared/devtools/awstest"
+	"github.com/goalrelay/goalrelay/shared/devtools/lambdalog"
 	"github.com/goalrelay/goalrelay/shared/devtools/rie"
 	"github.com/goalrelay/goalrelay/shared/ingest/ingesttest"
 	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/sources/salesforce"
+	"github.com/goalrelay/goalrelay/shared/tracing"
 	"github.com/goalrelay/goalrelay/testevents"
 )
 
@@ -217,6 +221,110 @@ func TestBootstrapInitFailures(t *testing.T) {
 			}
 			if !tt.want.MatchString(out.String()) {
 				t.Errorf("output does not match %s:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
+// TestBootstrapMetricsAndTracesAtEveryLogLevel runs the real bootstrap
+// under aws-lambda-rie at each application log level Lambda offers
+// (AWS_LAMBDA_LOG_LEVEL, JSON log format), with traced invocations: an
+// accepted webhook and a refused one. At every level each request's metric
+// line is there with a level that Lambda's filter keeps at that setting
+// (the emulator filters nothing, so the line is checked against the
+// filter's documented rule, lambdalog.Kept); every line carries the
+// invocation's traceId; and every message the accepted webhook queued was
+// sent with the invocation's trace header as its AWSTraceHeader (read from
+// the SendMessageBatch requests as they reached moto_server, which does not
+// keep that attribute for batch entries).
+func TestBootstrapMetricsAndTracesAtEveryLogLevel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the bootstrap and runs it under aws-lambda-rie with moto_server")
+	}
+	secretValue, err := os.ReadFile("../../testevents/secrets.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack := ingesttest.NewStack(t, secretValue)
+	rec := awstest.NewRecorder(t, stack.Moto.Endpoint)
+	env := append(stack.Env(), "AWS_ENDPOINT_URL_SQS="+rec.URL, "AWS_LAMBDA_LOG_FORMAT=JSON")
+	set, err := testevents.Generate(time.Now(), "../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted, refused testevents.File
+	for _, f := range set.Ingest() {
+		switch {
+		case accepted.Data == nil && f.Status == 200 && f.Queued > 0:
+			accepted = f
+		case refused.Data == nil && f.Status == 401:
+			refused = f
+		}
+	}
+	bins, err := binaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, level := range lambdalog.Levels {
+		t.Run(level, func(t *testing.T) {
+			root := fmt.Sprintf("1-5759e98%d-bd862e3fe1be46a99427279%d", i, i)
+			header := "Root=" + root + ";Parent=53995c3f42cd8ad8;Sampled=1"
+			out := &syncBuffer{}
+			fn, err := rie.Start(t.Context(), rie.Config{Emulator: bins[0], Bootstrap: bins[1], Name: "goalrelay-ingest", Timeout: 10,
+				Env: append(env, "AWS_LAMBDA_LOG_LEVEL="+level), Output: out, Traced: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fn.Close()
+			sentBefore := len(rec.Bodies("AmazonSQS.SendMessageBatch"))
+			for _, f := range []testevents.File{accepted, refused} {
+				raw, err := fn.InvokeTraced(t.Context(), f.Data, header)
+				var resp events.APIGatewayV2HTTPResponse
+				if err != nil || json.Unmarshal(raw, &resp) != nil || resp.StatusCode != f.Status {
+					t.Fatalf("%s: %v %s, want status %d\n%s", f.File, err, raw, f.Status, out)
+				}
+			}
+			if msgs := stack.Drain(t, stack.QueueURL); len(msgs) != accepted.Queued {
+				t.Errorf("%d messages queued, want %d", len(msgs), accepted.Queued)
+			}
+
+			metrics := 0
+			for _, l := range lambdalog.JSONLines(out.String()) {
+				if got := l.String(tracing.LogKey); got != root {
+					t.Errorf("traceId %q, want the invocation's %s: %s", got, root, l.Raw)
+				}
+				if l.Metric() {
+					metrics++
+					if !lambdalog.Kept(l.Raw, level) {
+						t.Errorf("Lambda's filter at %s would drop the metric line: %s", level, l.Raw)
+					}
+				}
+			}
+			if metrics != 2 {
+				t.Errorf("%d metric lines for 2 requests", metrics)
+			}
+			entries := 0
+			for _, body := range rec.Bodies("AmazonSQS.SendMessageBatch")[sentBefore:] {
+				var in struct {
+					Entries []struct {
+						MessageSystemAttributes map[string]struct{ StringValue string }
+					}
+				}
+				if err := json.Unmarshal(body, &in); err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range in.Entries {
+					entries++
+					if got := e.MessageSystemAttributes[tracing.SQSAttribute].StringValue; got != header {
+						t.Errorf("message sent with AWSTraceHeader %q, want %q", got, header)
+					}
+				}
+			}
+			if entries != accepted.Queued {
+				t.Errorf("%d messages sent, want %d", entries, accepted.Queued)
+			}
+			if t.Failed() {
+				t.Logf("function output:\n%s", out)
 			}
 		})
 	}

@@ -78,5 +78,9 @@
 // Its log line per message cuts the error text to 1 KiB and the Gainsight
 // request id to 256 bytes (logbound.Cut); the DLQ attributes are cut to
 // 1 KiB. The Gainsight client has already redacted the access key from
-// every error and bounded the reply's text in it.
+// every error and bounded the reply's text in it. The line also names the
+// X-Ray trace id of the invocation that queued the event
+// (message_trace_id, from the record's AWSTraceHeader, parsed by
+// shared/tracing), so that a webhook's trace leads to the lines of its
+// events.
 package apply

@@ -17,6 +17,7 @@ import (
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/logbound"
 	"github.com/goalrelay/goalrelay/shared/state"
+	"github.com/goalrelay/goalrelay/shared/tracing"
 )
 
 // Gainsight is the part of *gainsight.Client the consumer uses.
@@ -372,9 +373,19 @@ func (s *Service) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// LogMessageTraceID is the key of the X-Ray trace id that a message's
+// AWSTraceHeader names (the producer's trace) on its event line.
+const LogMessageTraceID = "message_trace_id"
+
 // record logs the message's outcome and counts it.
 func (s *Service) record(ctx context.Context, m *message) {
 	attrs := []any{slog.String("message_id", m.rec.MessageId), slog.String("outcome", m.outcome.String())}
+	// The trace of the invocation that queued the event (the webhook's),
+	// which SQS carries in AWSTraceHeader; the line's own traceId is this
+	// invocation's.
+	if f, ok := tracing.Parse(m.rec.Attributes[tracing.SQSAttribute]); ok {
+		attrs = append(attrs, slog.String(LogMessageTraceID, f.Root))
+	}
 	if m.ev != nil {
 		attrs = append(attrs, slog.String("event_id", m.ev.ID), slog.String("event_type", string(m.ev.Type)), slog.String("source", m.ev.Source))
 	}

@@ -5,5 +5,11 @@
 // Recorder that adds dimensions of a small fixed set (the ingest function's
 // Source and Outcome) to the same line.
 //
-// It imports nothing from AWS.
+// Each line also carries "level" and "timestamp" (RFC 3339), which Lambda's
+// application log-level filter reads: the level is the lowest one the
+// filter keeps at the function's configured log level (LineLevel, from
+// AWS_LAMBDA_LOG_LEVEL), so that the metric lines survive any LogLevel;
+// and "traceId", the invocation's X-Ray trace id, when it has one.
+//
+// It imports nothing from AWS (shared/tracing is standard library only).
 package emf

@@ -3,9 +3,13 @@ package emf
 import (
 	"encoding/json"
 	"io"
+	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/goalrelay/goalrelay/shared/tracing"
 )
 
 // Namespace is the CloudWatch namespace of every goalrelay metric.
@@ -45,27 +49,58 @@ type Dimension struct {
 type Recorder struct {
 	mu       sync.Mutex
 	function string
+	level    string // the lines' "level": LineLevel of the function's log level
 	dims     []Dimension
 	values   map[string]float64
 	out      io.Writer
 	now      func() time.Time
 }
 
+// LogLevelEnv is the variable in which Lambda gives a function its
+// application log level (LoggingConfig ApplicationLogLevel, JSON log format
+// only): TRACE, DEBUG, INFO, WARN, ERROR or FATAL.
+const LogLevelEnv = "AWS_LAMBDA_LOG_LEVEL"
+
 // New returns a Recorder that writes to out with dimension Function=function.
+// Its lines carry the level LineLevel gives for the log level in
+// LogLevelEnv, read once here (as the Lambda log handler reads it).
 func New(out io.Writer, function string) *Recorder {
-	return &Recorder{function: function, values: map[string]float64{}, out: out, now: time.Now}
+	return &Recorder{function: function, level: LineLevel(os.Getenv(LogLevelEnv)),
+		values: map[string]float64{}, out: out, now: time.Now}
+}
+
+// LineLevel is the "level" of the metric lines for the function's
+// configured application log level: the lowest level that Lambda's
+// log-level filter keeps at that setting, and never below INFO. The filter
+// drops a JSON line whose level is below the configured one, and takes a
+// line without a valid "level" (or without a valid RFC 3339 "timestamp")
+// as INFO; a metric line without them would vanish at WARN and above, and
+// the metrics and the alarms built on them would go quiet. INFO (and
+// unset, TRACE, DEBUG) gives INFO; WARN gives WARN; ERROR gives ERROR;
+// FATAL, or a value Lambda does not document, gives FATAL, which no setting
+// drops. Letter case and surrounding space are ignored.
+func LineLevel(configured string) string {
+	switch l := strings.ToUpper(strings.TrimSpace(configured)); l {
+	case "", "TRACE", "DEBUG", "INFO":
+		return "INFO"
+	case "WARN", "ERROR":
+		return l
+	default:
+		return "FATAL"
+	}
 }
 
 // With returns a new Recorder with counters of its own that writes to the
 // same output with the dimensions of r followed by dims, all in one
-// dimension set. Names must differ from Function, from each other and from
-// the metric names. With on a nil Recorder returns nil.
+// dimension set. Names must differ from Function, level, timestamp and
+// traceId, from each other and from the metric names. With on a nil Recorder returns nil.
 func (r *Recorder) With(dims ...Dimension) *Recorder {
 	if r == nil {
 		return nil
 	}
 	return &Recorder{
 		function: r.function,
+		level:    r.level,
 		dims:     append(append([]Dimension(nil), r.dims...), dims...),
 		values:   map[string]float64{},
 		out:      r.out,
@@ -119,7 +154,15 @@ func (r *Recorder) Flush() error {
 		Unit string `json:"Unit"`
 	}
 	ms := make([]metric, 0, len(names))
-	line := map[string]any{"Function": r.function}
+	now := r.now()
+	// "level" and "timestamp" are what Lambda's log-level filter reads
+	// (LineLevel); traceId is the invocation's X-Ray trace, as on every
+	// log line.
+	line := map[string]any{"Function": r.function, "level": r.level,
+		"timestamp": now.UTC().Format(time.RFC3339Nano)}
+	if id := tracing.CurrentTraceID(); id != "" {
+		line["traceId"] = id
+	}
 	dimNames := []string{"Function"}
 	for _, d := range r.dims {
 		line[d.Name] = d.Value
@@ -134,7 +177,7 @@ func (r *Recorder) Flush() error {
 		line[n] = vals[n]
 	}
 	line["_aws"] = map[string]any{
-		"Timestamp": r.now().UnixMilli(),
+		"Timestamp": now.UnixMilli(),
 		"CloudWatchMetrics": []any{map[string]any{
 			"Namespace":  Namespace,
 			"Dimensions": [][]string{dimNames},

@@ -19,8 +19,11 @@
 // (source:externalId, so one CRM record's events stay in order),
 // MessageDeduplicationId = the event id (a CRM retry within five minutes is
 // dropped by SQS), both passed through FIFOID; the message attributes
-// event_type and source; the event's JSON as the body.
+// event_type and source; the event's JSON as the body; and, when ctx
+// belongs to a traced Lambda invocation (shared/tracing), the invocation's
+// X-Ray trace header as the AWSTraceHeader message system attribute, so
+// that X-Ray links the consumer's trace to the producer's.
 //
-// This package imports events and the SQS client types; nothing from
-// Gainsight or the CRM adapters. It does not log.
+// This package imports events, shared/tracing and the SQS client types;
+// nothing from Gainsight or the CRM adapters. It does not log.
 package queue

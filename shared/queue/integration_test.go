@@ -16,6 +16,7 @@ import (
 	"github.com/goalrelay/goalrelay/events/eventstest"
 	"github.com/goalrelay/goalrelay/shared/devtools/awstest"
 	"github.com/goalrelay/goalrelay/shared/queue"
+	"github.com/goalrelay/goalrelay/shared/tracing"
 )
 
 // TestPublishToMotoFIFO publishes to a real FIFO queue on moto_server: a
@@ -131,4 +132,55 @@ func TestPublishToMotoFIFO(t *testing.T) {
 	if n := attrs.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)]; n != "0" {
 		t.Errorf("queue holds %s messages after a refused publish, want 0", n)
 	}
+}
+
+// TestPublishSendsTheTraceHeaderToMoto publishes from a traced context to a
+// FIFO queue on moto_server and reads the SendMessageBatch requests as they
+// reached it: every entry carries the trace header as its AWSTraceHeader
+// system attribute, in the wire form SQS takes. (moto 5.2.1 accepts the
+// attribute but does not keep it for batch entries, so it is checked on
+// the request, not on the received message.)
+func TestPublishSendsTheTraceHeaderToMoto(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test (moto_server)")
+	}
+	const header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	m := awstest.NewMoto(t)
+	rec := awstest.NewRecorder(t, m.Endpoint)
+	client := sqs.NewFromConfig(awstest.Config(t, m), func(o *sqs.Options) { o.BaseEndpoint = aws.String(rec.URL) })
+	q, err := client.CreateQueue(t.Context(), &sqs.CreateQueueInput{QueueName: aws.String("traced.fifo"),
+		Attributes: map[string]string{"FifoQueue": "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := eventList(12)
+	if err := queue.NewPublisher(client, aws.ToString(q.QueueUrl)).Publish(tracing.WithHeader(t.Context(), header), evs); err != nil {
+		t.Fatal(err)
+	}
+	var entries int
+	for _, body := range rec.Bodies("AmazonSQS.SendMessageBatch") {
+		var in struct {
+			Entries []struct {
+				MessageSystemAttributes map[string]struct{ DataType, StringValue string }
+			}
+		}
+		if err := json.Unmarshal(body, &in); err != nil {
+			t.Fatalf("request body: %v: %s", err, body)
+		}
+		for _, e := range in.Entries {
+			entries++
+			if a := e.MessageSystemAttributes[tracing.SQSAttribute]; a.DataType != "String" || a.StringValue != header {
+				t.Errorf("entry sent with system attributes %+v, want AWSTraceHeader %q", e.MessageSystemAttributes, header)
+			}
+		}
+	}
+	if entries != len(evs) {
+		t.Errorf("%d entries reached moto, want %d", entries, len(evs))
+	}
+	out, err := client.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10,
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll}})
+	if err != nil || len(out.Messages) == 0 {
+		t.Fatalf("receive: %v (%d messages): moto refused the traced batch?", err, len(out.Messages))
+	}
+	t.Logf("moto kept AWSTraceHeader on a received message: %v", out.Messages[0].Attributes[tracing.SQSAttribute] == header)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/goalrelay/goalrelay/events"
+	"github.com/goalrelay/goalrelay/shared/tracing"
 )
 
 // SQS limits.
@@ -179,8 +180,9 @@ func (p *Publisher) Publish(ctx context.Context, evs []events.Event) error {
 	}
 	entries := make([]entry, 0, len(evs))
 	var problems []error
+	trace := tracing.Header(ctx)
 	for i := range evs {
-		en, err := p.prepare(&evs[i])
+		en, err := p.prepare(&evs[i], trace)
 		if err != nil {
 			problems = append(problems, fmt.Errorf("event %d (%s): %w", i, evs[i].ID, err))
 			continue
@@ -210,7 +212,10 @@ func (p *Publisher) Publish(ctx context.Context, evs []events.Event) error {
 	return nil
 }
 
-func (p *Publisher) prepare(e *events.Event) (entry, error) {
+// prepare validates, encodes and sizes one event. trace, when not empty,
+// goes on the message as its AWSTraceHeader system attribute, which SQS
+// counts neither in the message size nor among the attributes.
+func (p *Publisher) prepare(e *events.Event, trace string) (entry, error) {
 	if err := e.Validate(); err != nil {
 		return entry{}, err
 	}
@@ -225,7 +230,7 @@ func (p *Publisher) prepare(e *events.Event) (entry, error) {
 	if size > p.o.MaxBytes {
 		return entry{}, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, size, p.o.MaxBytes)
 	}
-	return entry{
+	en := entry{
 		id:   e.ID,
 		size: size,
 		entry: types.SendMessageBatchRequestEntry{
@@ -237,7 +242,13 @@ func (p *Publisher) prepare(e *events.Event) (entry, error) {
 				AttrSource:    {DataType: aws.String("String"), StringValue: aws.String(src)},
 			},
 		},
-	}, nil
+	}
+	if trace != "" {
+		en.entry.MessageSystemAttributes = map[string]types.MessageSystemAttributeValue{
+			tracing.SQSAttribute: {DataType: aws.String("String"), StringValue: aws.String(trace)},
+		}
+	}
+	return en, nil
 }
 
 // sendBatch sends one batch, retrying what fails.

@@ -19,6 +19,7 @@ import (
 	"github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/events/eventstest"
 	"github.com/goalrelay/goalrelay/shared/queue"
+	"github.com/goalrelay/goalrelay/shared/tracing"
 )
 
 const queueURL = "http://127.0.0.1:1/123456789012/goals.fifo"
@@ -453,4 +454,56 @@ func TestFIFOID(t *testing.T) {
 	if queue.FIFOID(strings.Repeat("a", 129)) == queue.FIFOID(strings.Repeat("a", 130)) {
 		t.Error("different long inputs give the same id")
 	}
+}
+
+// TestPublishCarriesTheTraceHeader: in a traced invocation every message
+// carries its trace header as the AWSTraceHeader system attribute, which
+// does not count against the size limit; without a trace, none.
+func TestPublishCarriesTheTraceHeader(t *testing.T) {
+	t.Setenv(tracing.EnvHeader, "")
+	const header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	for _, tt := range []struct {
+		name string
+		ctx  context.Context
+		want string
+	}{
+		{"traced", tracing.WithHeader(t.Context(), header), header},
+		{"untraced", t.Context(), ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeSQS{}
+			// Exactly one event's bytes per batch: the header must not count.
+			size := len(mustJSON(t, event(0))) + len(queue.AttrEventType+"String"+string(events.GoalUpserted)) +
+				len(queue.AttrSource+"String"+event(0).Source)
+			p := queue.NewPublisher(f, queueURL, func(o *queue.Options) { o.MaxBytes = size + 1 })
+			if err := p.Publish(tt.ctx, eventList(3)); err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, call := range f.calls {
+				for _, e := range call.Entries {
+					n++
+					got := e.MessageSystemAttributes[tracing.SQSAttribute]
+					if aws.ToString(got.StringValue) != tt.want || (tt.want != "" && aws.ToString(got.DataType) != "String") {
+						t.Errorf("entry %s: AWSTraceHeader %+v, want %q", aws.ToString(e.Id), got, tt.want)
+					}
+					if tt.want == "" && e.MessageSystemAttributes != nil {
+						t.Errorf("entry %s: system attributes %v without a trace", aws.ToString(e.Id), e.MessageSystemAttributes)
+					}
+				}
+			}
+			if n != 3 {
+				t.Errorf("%d entries sent, want 3", n)
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

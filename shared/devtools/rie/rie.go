@@ -7,14 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -94,6 +98,13 @@ type Config struct {
 	// MaxLife bounds the process lifetime (it runs under timeout(1)) so that
 	// a crashed parent cannot leave it behind; 0 means 30 minutes.
 	MaxLife time.Duration
+	// Traced makes InvokeTraced's trace header reach the runtime. The
+	// emulator (outside its managed-instances mode) gives the runtime no
+	// trace header, whatever the invoke carries, so the bootstrap then
+	// talks to the emulator's runtime API through a proxy that adds the
+	// header to each invocation as Lambda does (Lambda-Runtime-Trace-Id on
+	// the answer to /runtime/invocation/next).
+	Traced bool
 }
 
 // Function is a bootstrap running under aws-lambda-rie.
@@ -104,6 +115,10 @@ type Function struct {
 	done chan struct{}
 	mu   sync.Mutex // one invoke at a time
 	http *http.Client
+	// trace is the header of the invocation under way (Config.Traced).
+	trace     atomic.Pointer[string]
+	cleanupMu sync.Mutex
+	cleanup   []func()
 }
 
 // Start launches the emulator with the bootstrap on free loopback ports.
@@ -126,10 +141,23 @@ func Start(ctx context.Context, c Config) (*Function, error) {
 	if c.Name == "" {
 		c.Name = filepath.Base(filepath.Dir(c.Bootstrap))
 	}
+	f := &Function{
+		URL:  "http://127.0.0.1:" + strconv.Itoa(invokePort) + "/2015-03-31/functions/function/invocations",
+		name: c.Name,
+		done: make(chan struct{}),
+		http: &http.Client{Timeout: time.Duration(c.Timeout+10) * time.Second},
+	}
+	boot := c.Bootstrap
+	if c.Traced {
+		if boot, err = f.traceProxy(c.Bootstrap, apiPort); err != nil {
+			f.runCleanup()
+			return nil, err
+		}
+	}
 	cmd := exec.Command("timeout", strconv.Itoa(int(c.MaxLife/time.Second)), c.Emulator,
 		"--runtime-interface-emulator-address", "127.0.0.1:"+strconv.Itoa(invokePort),
 		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(apiPort),
-		c.Bootstrap)
+		boot)
 	cmd.Dir = filepath.Dir(c.Bootstrap)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Env = append(baseEnv(),
@@ -142,21 +170,66 @@ func Start(ctx context.Context, c Config) (*Function, error) {
 		cmd.Stdout, cmd.Stderr = c.Output, c.Output
 	}
 	if err := cmd.Start(); err != nil {
+		f.runCleanup()
 		return nil, fmt.Errorf("rie: start: %w", err)
 	}
-	f := &Function{
-		URL:  "http://127.0.0.1:" + strconv.Itoa(invokePort) + "/2015-03-31/functions/function/invocations",
-		name: c.Name,
-		cmd:  cmd,
-		done: make(chan struct{}),
-		http: &http.Client{Timeout: time.Duration(c.Timeout+10) * time.Second},
-	}
-	go func() { _ = cmd.Wait(); close(f.done) }()
+	f.cmd = cmd
+	go func() { _ = cmd.Wait(); f.runCleanup(); close(f.done) }()
 	if err := f.waitListening(ctx, invokePort); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return f, nil
+}
+
+// traceProxy serves a proxy to the emulator's runtime API (on apiPort)
+// that adds the current invocation's trace header to the answer of
+// /runtime/invocation/next, and writes a launcher that runs bootstrap with
+// AWS_LAMBDA_RUNTIME_API pointing at the proxy; it returns the launcher.
+func (f *Function) traceProxy(bootstrap string, apiPort int) (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	target := &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(apiPort)}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ErrorLog = log.New(io.Discard, "", 0) // the runtime's long poll is cut at Close
+	rp.ModifyResponse = func(r *http.Response) error {
+		if strings.HasSuffix(r.Request.URL.Path, "/runtime/invocation/next") {
+			if h := f.trace.Load(); h != nil && *h != "" {
+				r.Header.Set("Lambda-Runtime-Trace-Id", *h)
+			}
+		}
+		return nil
+	}
+	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	f.cleanup = append(f.cleanup, func() { _ = srv.Close() })
+	dir, err := os.MkdirTemp("", "goalrelay-rie-traced-")
+	if err != nil {
+		return "", err
+	}
+	f.cleanup = append(f.cleanup, func() { _ = os.RemoveAll(dir) })
+	abs, err := filepath.Abs(bootstrap)
+	if err != nil {
+		return "", err
+	}
+	launcher := filepath.Join(dir, "bootstrap")
+	script := "#!/bin/sh\nAWS_LAMBDA_RUNTIME_API=" + l.Addr().String() + " exec '" + strings.ReplaceAll(abs, "'", `'\''`) + "' \"$@\"\n"
+	if err := os.WriteFile(launcher, []byte(script), 0o755); err != nil {
+		return "", err
+	}
+	return launcher, nil
+}
+
+func (f *Function) runCleanup() {
+	f.cleanupMu.Lock()
+	fns := f.cleanup
+	f.cleanup = nil
+	f.cleanupMu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 // baseEnv passes through only what a Lambda-like environment needs: no
@@ -204,12 +277,25 @@ func (e *FunctionError) Error() string { return "function error: " + e.Type + ":
 // Invoke sends payload to the function and returns its response. Calls are
 // serialised. A handler error or time-out returns *FunctionError.
 func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return f.InvokeTraced(ctx, payload, "")
+}
+
+// InvokeTraced is Invoke as a traced invocation: the emulator hands
+// traceHeader (an X-Ray trace header, "Root=...;Parent=...;Sampled=1") to
+// the runtime as Lambda does with Tracing: Active; aws-lambda-go puts it in
+// the handler's context and in _X_AMZN_TRACE_ID. "" sends none.
+func (f *Function) InvokeTraced(ctx context.Context, payload []byte, traceHeader string) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.URL, bytes.NewReader(payload))
 	if err != nil {
 		return nil, err
 	}
+	if traceHeader != "" {
+		req.Header.Set("X-Amzn-Trace-Id", traceHeader)
+	}
+	f.trace.Store(&traceHeader)
+	defer f.trace.Store(nil)
 	resp, err := f.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("rie: invoke %s: %w", f.name, err)

@@ -2,9 +2,11 @@ package rie_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,7 +30,7 @@ func TestEmulatorRunsBootstrap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fn, err := rie.Start(t.Context(), rie.Config{Emulator: emu, Bootstrap: boot, Name: "echo", Timeout: 5, Env: []string{"ECHO_ENV=set"}})
+	fn, err := rie.Start(t.Context(), rie.Config{Emulator: emu, Bootstrap: boot, Name: "echo", Timeout: 5, Env: []string{"ECHO_ENV=set"}, Traced: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +56,20 @@ func TestEmulatorRunsBootstrap(t *testing.T) {
 	// After an error the runtime still answers.
 	if err := fn.InvokeJSON(t.Context(), map[string]any{"echo": "again"}, &got); err != nil || got.Echo != "again" {
 		t.Errorf("invoke after error: %v %+v", err, got)
+	}
+	// A traced invocation: the runtime gets the header as Lambda gives it,
+	// and the next invocation, untraced, gets none.
+	const header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	raw, err := fn.InvokeTraced(t.Context(), []byte(`{"echo":"traced"}`), header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var traced struct{ Trace, TraceEnv string }
+	if err := json.Unmarshal(raw, &traced); err != nil || traced.Trace != header || traced.TraceEnv != header {
+		t.Errorf("traced invoke: %v %s, want the header %q in the context and the environment", err, raw, header)
+	}
+	if raw, err := fn.Invoke(t.Context(), []byte(`{"echo":"untraced"}`)); err != nil || strings.Contains(string(raw), "Root=") {
+		t.Errorf("untraced invoke after a traced one: %v %s", err, raw)
 	}
 }
 

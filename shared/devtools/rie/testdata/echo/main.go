@@ -22,6 +22,10 @@ type out struct {
 	Function string `json:"function"`
 	Env      string `json:"env"`
 	Deadline bool   `json:"deadline"`
+	// Trace is the trace header the runtime was given, as aws-lambda-go
+	// passes it on: in the context and in _X_AMZN_TRACE_ID.
+	Trace    string `json:"trace"`
+	TraceEnv string `json:"traceEnv"`
 }
 
 func main() {
@@ -33,6 +37,8 @@ func main() {
 			return out{}, errors.New("failure requested")
 		}
 		_, hasDeadline := ctx.Deadline()
-		return out{Echo: e.Echo, Function: lambdacontext.FunctionName, Env: os.Getenv("ECHO_ENV"), Deadline: hasDeadline}, nil
+		trace, _ := ctx.Value("x-amzn-trace-id").(string)
+		return out{Echo: e.Echo, Function: lambdacontext.FunctionName, Env: os.Getenv("ECHO_ENV"), Deadline: hasDeadline,
+			Trace: trace, TraceEnv: os.Getenv("_X_AMZN_TRACE_ID")}, nil
 	})
 }
