@@ -75,13 +75,15 @@ latency: pytools
 
 ## SAM's makefile builder calls these with ARTIFACTS_DIR set.
 # A mapping file of your own (mapping.yaml at the top level) ships beside the
-# ingest bootstrap; set the MappingFile parameter to /var/task/mapping.yaml.
+# ingest and apply bootstraps (apply maps CRM read-backs with it); set the
+# MappingFile parameter to /var/task/mapping.yaml.
 build-IngestFunction:
 	GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/ingest
 	if [ -f mapping.yaml ]; then cp mapping.yaml $(ARTIFACTS_DIR)/mapping.yaml; fi
 
 build-ApplyFunction:
 	GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/apply
+	if [ -f mapping.yaml ]; then cp mapping.yaml $(ARTIFACTS_DIR)/mapping.yaml; fi
 
 clean:
 	rm -rf $(BIN) .aws-sam bench.txt .venv

@@ -261,9 +261,20 @@ var archRules = []*archRule{
 	},
 	{
 		Name:   "adapter-imports",
-		Doc:    "an adapter imports only the standard library, shared/webhook and events (and its own subpackages)",
+		Doc:    "an adapter imports only the standard library, shared/webhook, events, its own subpackages and its own CRM read-back client (shared/crm/<name>api)",
 		Source: "shared/sources/*/doc.go",
 		Check:  checkAdapterImports,
+	},
+	{
+		Name:   "crm-clients-stdlib",
+		Doc:    "the CRM read-back clients (shared/crm and under it) import only the standard library, shared/crm, shared/webhook and events",
+		Source: "shared/crm/doc.go",
+		Check: forbid(packages, under("shared/crm"), func(in archInput, _, p string) bool {
+			if in.inModule(p) {
+				return !within(p, in.rel("shared/crm")) && p != in.rel("shared/webhook") && p != in.rel("events")
+			}
+			return !in.Packages.isStandard(p)
+		}),
 	},
 	{
 		Name:   "apply-no-adapter",
@@ -425,7 +436,8 @@ func checkAdapterIsolation(in archInput) ([]string, []archViolation) {
 }
 
 // checkAdapterImports: an adapter's direct imports are the standard
-// library, shared/webhook, events or its own subpackages. Another adapter
+// library, shared/webhook, events, its own subpackages or its own CRM
+// read-back client (shared/sources/hubspot: shared/crm/hubspotapi). Another adapter
 // and AWS are left to their own rules.
 func checkAdapterImports(in archInput) ([]string, []archViolation) {
 	g := in.Packages
@@ -433,8 +445,10 @@ func checkAdapterImports(in archInput) ([]string, []archViolation) {
 	var vs []archViolation
 	for _, s := range subs {
 		for _, imp := range g[s].Imports {
+			own := in.adapterOf(s)
 			switch a := in.adapterOf(imp); {
-			case a == in.adapterOf(s), a != "", isAWS(imp), imp == "C",
+			case a == own, a != "", isAWS(imp), imp == "C",
+				imp == in.rel("shared/crm/"+strings.TrimPrefix(own, in.rel("shared/sources/"))+"api"),
 				imp == in.rel("shared/webhook"), imp == in.rel("events"),
 				!in.inModule(imp) && g.isStandard(imp):
 				continue
@@ -691,7 +705,9 @@ func TestArchitectureRulesCanFail(t *testing.T) {
 				"events":                              "encoding/json",
 				"shared/webhook":                      "events",
 				"shared/sources":                      "shared/sources/hubspot shared/sources/pipedrive",
-				"shared/sources/hubspot":              "shared/webhook fmt shared/sources/hubspot/internal/sig",
+				"shared/sources/hubspot":              "shared/webhook fmt shared/sources/hubspot/internal/sig shared/crm/hubspotapi",
+				"shared/crm/hubspotapi":               "shared/crm shared/webhook net/http",
+				"shared/crm":                          "fmt",
 				"shared/sources/hubspot/internal/sig": "fmt",
 				"shared/sources/pipedrive":            "shared/webhook events",
 				"shared/ingest":                       "shared/sources shared/queue",
@@ -752,6 +768,16 @@ func TestArchitectureRulesCanFail(t *testing.T) {
 			name:     "adapter imports a relay package other than webhook and events",
 			packages: graph(edges{"shared/sources/hubspot": "shared/webhook shared/mapping"}),
 			want:     []archViolation{v("adapter-imports", "shared/sources/hubspot", "shared/sources/hubspot", "shared/mapping")},
+		},
+		{
+			name:     "adapter imports another CRM's read-back client",
+			packages: graph(edges{"shared/sources/hubspot": "shared/webhook shared/crm/hubspotapi shared/crm/pipedriveapi", "shared/crm/hubspotapi": "shared/crm", "shared/crm/pipedriveapi": "shared/crm"}),
+			want:     []archViolation{v("adapter-imports", "shared/sources/hubspot", "shared/sources/hubspot", "shared/crm/pipedriveapi")},
+		},
+		{
+			name:     "a read-back client reaches a relay package",
+			packages: graph(edges{"shared/crm/hubspotapi": "shared/crm shared/webhook shared/mapping", "shared/crm": "fmt", "shared/webhook": "events", "events": "fmt", "shared/mapping": "fmt"}),
+			want:     []archViolation{v("crm-clients-stdlib", "shared/crm/hubspotapi", "shared/crm/hubspotapi", "shared/mapping")},
 		},
 		{
 			name:     "adapter imports a third-party package",

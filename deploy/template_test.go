@@ -29,7 +29,7 @@ var envByFunction = map[string][]string{
 	"IngestFunction": {"QUEUE_URL", "WEBHOOK_SECRETS_ID", "MAX_FUTURE_SKEW"},
 	"ApplyFunction": {
 		"GAINSIGHT_BASE_URL", "GAINSIGHT_ACCESS_KEY_SECRET_ID", "DLQ_URL", "STATE_TABLE",
-		"GAINSIGHT_CALLS_PER_MINUTE", "GAINSIGHT_CALLS_PER_DAY", "MAX_FUTURE_SKEW",
+		"GAINSIGHT_CALLS_PER_MINUTE", "GAINSIGHT_CALLS_PER_DAY", "MAX_FUTURE_SKEW", "CRM_CREDENTIALS_ID",
 	},
 }
 
@@ -336,7 +336,36 @@ func check(t *template) []string {
 	checkStateTable(t, report)
 	checkMonitoring(t, report)
 	checkRefusalAlarms(t, report)
+	checkSecretReaders(t, report)
 	return problems
+}
+
+// secretReaders are the functions whose policies may name each secret:
+// the webhook secrets are read by ingest alone, the CRM credentials by the
+// functions that call the CRMs' APIs alone.
+var secretReaders = map[string][]string{
+	"WebhookSecrets": {"IngestFunction"},
+	"CrmCredentials": {"ApplyFunction"},
+}
+
+// checkSecretReaders: every function's policies name only the secrets it
+// may read, and the ones listed read theirs.
+func checkSecretReaders(t *template, report reporter) {
+	for secret, readers := range secretReaders {
+		if t.resource(secret) == nil {
+			report("%s: missing", secret)
+			continue
+		}
+		for _, id := range t.ids("AWS::Serverless::Function") {
+			names := refersTo(props(t.resource(id))["Policies"], secret)
+			switch may := slices.Contains(readers, id); {
+			case names && !may:
+				report("%s: its policies grant %s, which only %v may read", id, secret, readers)
+			case !names && may:
+				report("%s: its policies do not grant %s, which it reads", id, secret)
+			}
+		}
+	}
 }
 
 type reporter func(format string, args ...any)
@@ -1098,6 +1127,20 @@ func TestCheckerCatchesBrokenTemplates(t *testing.T) {
 		{"apply with a role of its own", func(d map[string]any, _ *template) {
 			fn(d, "ApplyFunction")["Role"] = "arn:aws:iam::123456789012:role/x"
 		}, "ApplyFunction: sets Role"},
+		{"ingest may read the CRM credentials", func(d map[string]any, _ *template) {
+			p := fn(d, "IngestFunction")
+			p["Policies"] = append(p["Policies"].([]any), map[string]any{"AWSSecretsManagerGetSecretValuePolicy": map[string]any{"SecretArn": map[string]any{"Ref": "CrmCredentials"}}})
+		}, "IngestFunction: its policies grant CrmCredentials"},
+		{"apply may not read the CRM credentials", func(d map[string]any, _ *template) {
+			p := fn(d, "ApplyFunction")
+			var keep []any
+			for _, x := range p["Policies"].([]any) {
+				if !refersTo(x, "CrmCredentials") {
+					keep = append(keep, x)
+				}
+			}
+			p["Policies"] = keep
+		}, "ApplyFunction: its policies do not grant CrmCredentials"},
 		{"no ReportBatchItemFailures", func(d map[string]any, _ *template) {
 			applyEvent(d)["FunctionResponseTypes"] = []any{}
 		}, "lacks ReportBatchItemFailures"},

@@ -20,8 +20,11 @@ import (
 	"github.com/goalrelay/goalrelay/shared/emf"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/logbound"
+	"github.com/goalrelay/goalrelay/shared/mapping"
 	"github.com/goalrelay/goalrelay/shared/quota"
+	"github.com/goalrelay/goalrelay/shared/readback"
 	"github.com/goalrelay/goalrelay/shared/secrets"
+	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/state"
 	"github.com/goalrelay/goalrelay/shared/tracing"
 )
@@ -58,6 +61,20 @@ func main() {
 	db := dynamodb.NewFromConfig(awsCfg)
 	metrics := emf.New(os.Stdout, os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
 	sqsClient := sqs.NewFromConfig(awsCfg)
+	// CRM read-back: off without CRM_CREDENTIALS_ID, and for every source
+	// without a member in that secret.
+	readBack := &readback.Readers{Sources: sources.All(), BaseURLs: readback.BaseURLsFromEnv(sources.All(), os.Getenv)}
+	var mapper *mapping.Mapper
+	if cfg.CRMCredentialsID != "" {
+		creds, err := secrets.NewCRMCredentials(secretsmanager.NewFromConfig(awsCfg), cfg.CRMCredentialsID)
+		if err != nil {
+			fail(log, err)
+		}
+		readBack.Credentials = creds
+		if mapper, err = loadMapper(cfg.MappingFile); err != nil {
+			fail(log, err)
+		}
+	}
 	svc := &apply.Service{
 		Gainsight: client,
 		Store:     state.New(db, cfg.StateTable),
@@ -73,10 +90,20 @@ func main() {
 		ExternalIDField: cfg.ExternalIDField,
 		MaxFutureSkew:   cfg.MaxFutureSkew,
 		Picklist:        &apply.Picklist{},
+		ReadBack:        readBack,
+		Mapper:          mapper,
 		Metrics:         metrics,
 		Log:             log,
 	}
 	lambda.Start(svc.Handle)
+}
+
+// loadMapper is MAPPING_FILE's mapping, else the shipped defaults.
+func loadMapper(file string) (*mapping.Mapper, error) {
+	if file == "" {
+		return mapping.Default(), nil
+	}
+	return mapping.Load(file)
 }
 
 // fail reports an init error and exits, so Lambda reports Runtime.ExitError

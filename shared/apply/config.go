@@ -32,6 +32,13 @@ type Config struct {
 	// (IN_FLIGHT_VISIBILITY, default 60s, at least 3s). Only scaled-down
 	// local runs and tests change it.
 	InFlight time.Duration
+	// CRMCredentialsID names the CRM credentials secret
+	// (CRM_CREDENTIALS_ID, optional): with it, a goal upsert that cannot
+	// create its goal is completed from the CRM (readback.go). MappingFile
+	// (MAPPING_FILE, optional) is the mapping read-back records go
+	// through, the same file as ingest's; the shipped defaults when empty.
+	CRMCredentialsID string
+	MappingFile      string
 }
 
 // ConfigFromEnv reads the configuration with getenv (os.Getenv) and
@@ -43,6 +50,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		DLQURL:            strings.TrimSpace(getenv("DLQ_URL")),
 		StateTable:        strings.TrimSpace(getenv("STATE_TABLE")),
 		ExternalIDField:   strings.TrimSpace(getenv("GAINSIGHT_EXTERNAL_ID_FIELD")),
+		CRMCredentialsID:  strings.TrimSpace(getenv("CRM_CREDENTIALS_ID")),
+		MappingFile:       strings.TrimSpace(getenv("MAPPING_FILE")),
 	}
 	var problems []string
 	for name, v := range map[string]string{

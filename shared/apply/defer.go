@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/goalrelay/goalrelay/shared/crm"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/quota"
 )
@@ -45,6 +46,15 @@ const minDefer = time.Minute
 func (s *Service) deferral(m *message, spent *quota.LimitError) time.Duration {
 	if m.outcome != retry {
 		return 0
+	}
+	// A CRM read-back refused for the CRM's limits waits out its
+	// Retry-After (the day's reset for a spent daily budget).
+	var crl *crm.RateLimitError
+	if errors.As(m.err, &crl) {
+		if crl.RetryAfter < minDefer {
+			return 0
+		}
+		return min(crl.RetryAfter, maxVisibility)
 	}
 	var le *quota.LimitError
 	if !errors.As(m.err, &le) {

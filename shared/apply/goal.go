@@ -103,9 +103,16 @@ func (s *Service) upsertGoal(ctx context.Context, w *work) (outcome, error) {
 		return retry, err
 	}
 	if gsid == "" {
+		if len(missingForCreate(w.ev.Data.Fields)) > 0 {
+			// Completed from the CRM when its source can be read back
+			// (readback.go).
+			if o, err, handled := s.completeFromCRM(ctx, w); handled {
+				return o, err
+			}
+		}
 		if missing := missingForCreate(w.ev.Data.Fields); len(missing) > 0 {
 			return permanent, permanentf("CANNOT_CREATE",
-				"goal %s does not exist in Gainsight and the event lacks %s to create it", w.key, strings.Join(missing, ", "))
+				"goal %s does not exist in Gainsight and the event lacks %s to create it%s", w.key, strings.Join(missing, ", "), w.readBackNote)
 		}
 		err := s.Store.MarkCreating(ctx, w.key, w.ev.ID)
 		var conflict *state.GsidConflictError

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	goalevents "github.com/goalrelay/goalrelay/events"
+	"github.com/goalrelay/goalrelay/shared/crm"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/quota"
 	"github.com/goalrelay/goalrelay/shared/state"
@@ -35,10 +36,14 @@ const (
 	// permanent: can never succeed; send to the DLQ with the reason, then
 	// acknowledge.
 	permanent
+	// gone: a goal upsert to be completed from the CRM whose record was
+	// deleted there first (RecordGoneError); acknowledge, with the reason
+	// in the log line.
+	gone
 )
 
 func (o outcome) String() string {
-	names := [...]string{"done", "duplicate", "stale", "ignored", "retry", "permanent"}
+	names := [...]string{"done", "duplicate", "stale", "ignored", "retry", "permanent", "gone"}
 	if o < 0 || int(o) >= len(names) {
 		return "pending"
 	}
@@ -70,9 +75,14 @@ func permanentf(code, format string, args ...any) error {
 func classify(err error) outcome {
 	var perm *PermanentError
 	var api *gainsight.APIError
+	var goneErr *RecordGoneError
+	var crmLimit *crm.RateLimitError
+	var crmAPI *crm.APIError
 	switch {
 	case err == nil:
 		return done
+	case errors.As(err, &goneErr):
+		return gone
 	case errors.Is(err, state.ErrDone):
 		return duplicate
 	case errors.Is(err, state.ErrStale):
@@ -91,6 +101,12 @@ func classify(err error) outcome {
 		errors.Is(err, quota.ErrDailyExhausted),
 		errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, context.Canceled):
+		return retry
+	case errors.As(err, &crmLimit), errors.As(err, &crmAPI):
+		// A CRM read-back the CRM refused for its limits (deferred until
+		// Retry-After, defer.go) or failed: retried, never dead-lettered
+		// for it. A read-back refused for good never gets here: the
+		// event goes on as without read-back (completeFromCRM).
 		return retry
 	case errors.As(err, &api):
 		// Permanent: a validation error, or Gainsight's coded refusal of

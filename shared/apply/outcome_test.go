@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	goalevents "github.com/goalrelay/goalrelay/events"
+	"github.com/goalrelay/goalrelay/shared/crm"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/quota"
 	"github.com/goalrelay/goalrelay/shared/state"
@@ -21,6 +22,9 @@ func TestClassify(t *testing.T) {
 		want outcome
 	}{
 		{"success", nil, done},
+		{"deleted in the CRM before its read-back", fmt.Errorf("x: %w", &RecordGoneError{RecordKey: "hubspot/portal/1:2"}), gone},
+		{"CRM read-back 429", fmt.Errorf("read-back: %w", &crm.RateLimitError{Throttled: true}), retry},
+		{"CRM read-back refused token", &crm.APIError{Status: 401}, retry},
 		{"already applied", fmt.Errorf("begin: %w", state.ErrDone), duplicate},
 		{"older than stored", fmt.Errorf("put: %w", state.ErrStale), stale},
 		{"held elsewhere", &state.BusyError{EventID: "e"}, retry},

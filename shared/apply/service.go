@@ -16,6 +16,7 @@ import (
 	"github.com/goalrelay/goalrelay/shared/emf"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/logbound"
+	"github.com/goalrelay/goalrelay/shared/readback"
 	"github.com/goalrelay/goalrelay/shared/state"
 	"github.com/goalrelay/goalrelay/shared/tracing"
 )
@@ -118,6 +119,12 @@ type Service struct {
 	// name check and sends a goal's GoalTypeName unresolved (production
 	// always sets it).
 	Picklist *Picklist
+	// ReadBack finds the CRM reader of an event's source, and Mapper maps
+	// what it reads: a goal upsert that cannot create its goal is
+	// completed from the CRM before the create (readback.go). nil: never
+	// read back.
+	ReadBack *readback.Readers
+	Mapper   readback.Mapper
 	Metrics  *emf.Recorder
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -143,6 +150,9 @@ type message struct {
 	// copyOf is the batch's first message with the same event when this
 	// one is a copy of it (twins.go).
 	copyOf *message
+	// rb is the CRM read-back of the message's record (readBackBatch);
+	// nil when it was not read back.
+	rb *readBackResult
 }
 
 // Handle is the Lambda handler for SQS events. It never fails the whole
@@ -199,6 +209,9 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 	}
 	// One Fetch for the batch's goals that have no Gsid yet (prefetch.go).
 	s.prefetchGoals(work, msgs) // s: its Store reads goals (GoalReader); work: stops with the batch
+	// One CRM read-back per source for the goals it found missing whose
+	// events cannot create them (readback.go).
+	s.readBackBatch(work, msgs)
 	for _, g := range order {
 		b.processGroup(work, groups[g])
 	}

@@ -81,6 +81,12 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		// (prefetchGoals says why).
 		w.hint = fresh[0].hint
 	}
+	for _, m := range fresh {
+		if m.rb != nil {
+			w.rb = m.rb
+			break
+		}
+	}
 	cctx, cancel := s.callContext(ctx)
 	out, err := s.apply(cctx, w)
 	for n := 1; err != nil && s.retryInline(cctx, key, n, err); n++ {
@@ -144,6 +150,11 @@ type work struct {
 	// from it, which recovering forgets should Gainsight call it invalid.
 	hint   *goalHint
 	hinted string
+	// rb is what the batch's CRM read-back said about the record (the
+	// first of the unit's messages that has an answer); readBackNote
+	// explains a CANNOT_CREATE after it.
+	rb           *readBackResult
+	readBackNote string
 }
 
 // finish ends the claims of msgs after err: retryable errors release the

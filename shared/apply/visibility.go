@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/goalrelay/goalrelay/shared/crm"
 	"github.com/goalrelay/goalrelay/shared/quota"
 	"github.com/goalrelay/goalrelay/shared/state"
 )
@@ -212,7 +213,11 @@ func (s *Service) backoff(m *message, queueVis time.Duration) time.Duration {
 	d := b/2 + time.Duration(r()*float64(b/2))
 	var busy *state.BusyError
 	var locked *state.LockedError
+	var crl *crm.RateLimitError
 	switch {
+	case errors.As(m.err, &crl):
+		// A CRM read-back's 429: not before its Retry-After.
+		d = max(d, crl.RetryAfter)
 	case errors.As(m.err, &busy):
 		d = max(d, busy.Until.Sub(s.now())+time.Second)
 	case errors.As(m.err, &locked):

@@ -25,6 +25,11 @@ const (
 	StaleSkipped   = "StaleSkipped"
 	EventsMerged   = "EventsMerged"
 	QuotaWaitMs    = "QuotaWaitMs"
+	// CRMReadBacks counts the records asked of a CRM's API to complete
+	// goal upserts that could not create their goal; CRMReadBack429 the
+	// read-backs the CRM refused with a 429.
+	CRMReadBacks   = "CRMReadBacks"
+	CRMReadBack429 = "CRMReadBack429"
 )
 
 // Metric names the ingest function emits, one line per request with the

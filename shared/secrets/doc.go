@@ -9,6 +9,9 @@
 //   - WebhookSecrets: the ingest function's WEBHOOK_SECRETS_ID, a JSON
 //     object keyed by source; Source returns one source's member or
 //     ErrSourceDisabled when it is absent (404).
+//   - CRMCredentials: CRM_CREDENTIALS_ID, the CRMs' API credentials for
+//     read-back, in the same shape as the webhook secret (keyed by
+//     source); a source without a member is not read back.
 //   - AccessKey: the apply function's GAINSIGHT_ACCESS_KEY_SECRET_ID, the
 //     raw key or {"accessKey": "..."}; it implements the Gainsight client's
 //     AccessKeyProvider, and Refresh forces a re-read after a 401.

@@ -239,3 +239,24 @@ func ParseAccessKey(value string) (string, error) {
 	}
 	return v, nil
 }
+
+// CRMCredentials is the CRM credentials secret (CRM_CREDENTIALS_ID), read
+// only by the functions that call the CRMs' APIs: like the webhook secret,
+// a JSON object keyed by source,
+//
+//	{"hubspot": {"accessToken": "..."}, "pipedrive": {"apiToken": "..."}}
+//
+// Source returns a source's member, or an error wrapping ErrSourceDisabled
+// when it has none: that source is never read back. It is safe for
+// concurrent use; build it once at init.
+type CRMCredentials struct{ WebhookSecrets }
+
+// NewCRMCredentials reads secretID through a cache with Options.TTL. It
+// does not call AWS; the first Source does.
+func NewCRMCredentials(client Client, secretID string, optFns ...func(*Options)) (*CRMCredentials, error) {
+	c, err := newCached(client, secretID, optFns)
+	if err != nil {
+		return nil, err
+	}
+	return &CRMCredentials{WebhookSecrets{c: c}}, nil
+}

@@ -64,6 +64,9 @@ type Source struct {
 	// carry after Namespace (Salesforce's 18-character organization id,
 	// Dynamics' lower-case GUID). Nil leaves it as given.
 	Account func(id string) (string, error)
+	// ReadBack, when set, is how the source's records are read back from
+	// the CRM's API (readback.go); nil: never read back.
+	ReadBack *ReadBack
 	// Export says where a record export of the CRM keeps what a webhook
 	// carries in its envelope; goalctl backfill reads it.
 	Export Export

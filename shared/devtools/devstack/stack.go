@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/goalrelay/goalrelay/shared/apply"
+	"github.com/goalrelay/goalrelay/shared/crm/hubspotapi/hubspottest"
+	"github.com/goalrelay/goalrelay/shared/crm/pipedriveapi/pipedrivetest"
 	"github.com/goalrelay/goalrelay/shared/devtools/awstest"
 	"github.com/goalrelay/goalrelay/shared/devtools/localesm"
 	"github.com/goalrelay/goalrelay/shared/devtools/rie"
@@ -90,7 +93,20 @@ type Options struct {
 	// Empty: 127.0.0.1 only, which Docker Desktop's host.docker.internal
 	// reaches.
 	ContainerHost string
+	// NoReadBack leaves the CRM credentials secret empty: no source is read
+	// back. Otherwise the apply function reads HubSpot portal
+	// LocalHubSpotPortal and Pipedrive company LocalPipedriveCompany back
+	// from the stack's CRM fakes (Stack.HubSpot, Stack.Pipedrive).
+	NoReadBack bool
 }
+
+// The CRM accounts the local stack's CRM credentials read back: the test
+// events' HubSpot portal and Pipedrive company. Events of other accounts
+// (portal 77001) are not read back.
+const (
+	LocalHubSpotPortal    = "62515"
+	LocalPipedriveCompany = "8100001"
+)
 
 // Stack is a running local pipeline.
 type Stack struct {
@@ -106,6 +122,13 @@ type Stack struct {
 	WebhookSecretsID, AccessKeyID      string
 	// Simulator is the simulated Gainsight tenant (Goals(), AddStatus, ...).
 	Simulator *gainsighttest.Server
+	// HubSpot and Pipedrive are the CRM API fakes the apply function reads
+	// back from (HUBSPOT_API_URL, PIPEDRIVE_API_URL), with the tokens of
+	// the CRM credentials secret CRMCredentialsID (empty JSON with
+	// NoReadBack).
+	HubSpot          *hubspottest.Server
+	Pipedrive        *pipedrivetest.Server
+	CRMCredentialsID string
 	// Moto is the AWS emulator; AWS a config for it; SQS a client.
 	Moto *awstest.Moto
 	AWS  aws.Config
@@ -234,6 +257,15 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		s.seedGoals[g.Gsid] = true
 	}
 
+	// The CRM API fakes.
+	s.HubSpot, s.Pipedrive = hubspottest.New(hubspottest.Options{}), pipedrivetest.New(pipedrivetest.Options{})
+	if err = s.HubSpot.Start(); err != nil {
+		return s, fmt.Errorf("devstack: hubspot fake: %w", err)
+	}
+	if err = s.Pipedrive.Start(); err != nil {
+		return s, fmt.Errorf("devstack: pipedrive fake: %w", err)
+	}
+
 	if err = s.createResources(ctx); err != nil {
 		return s, err
 	}
@@ -254,6 +286,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		"STATE_TABLE="+s.TableName,
 		"GAINSIGHT_EXTERNAL_ID_FIELD="+apply.DefaultExternalIDField,
 		"GAINSIGHT_TIMEOUT=5s",
+		"CRM_CREDENTIALS_ID="+s.CRMCredentialsID,
+		"HUBSPOT_API_URL="+s.HubSpot.URL,
+		"PIPEDRIVE_API_URL="+s.Pipedrive.URL,
+		"MAPPING_FILE=",
 	)
 	if o.CallsPerMinute > 0 {
 		applyEnv = append(applyEnv, "GAINSIGHT_CALLS_PER_MINUTE="+strconv.Itoa(o.CallsPerMinute))
@@ -388,7 +424,19 @@ func (s *Stack) createResources(ctx context.Context) error {
 	sm := secretsmanager.NewFromConfig(s.AWS)
 	s.WebhookSecretsID = name + "/webhook-secrets"
 	s.AccessKeyID = name + "/gainsight-access-key"
-	for id, v := range map[string]string{s.WebhookSecretsID: string(s.opts.WebhookSecrets), s.AccessKeyID: s.Simulator.AccessKey} {
+	s.CRMCredentialsID = name + "/crm-credentials"
+	creds := "{}"
+	if !s.opts.NoReadBack {
+		b, err := json.Marshal(map[string]any{
+			"hubspot":   map[string]string{"accessToken": s.HubSpot.Token, "portalId": LocalHubSpotPortal},
+			"pipedrive": map[string]string{"apiToken": s.Pipedrive.APIToken, "companyId": LocalPipedriveCompany},
+		})
+		if err != nil {
+			return err
+		}
+		creds = string(b)
+	}
+	for id, v := range map[string]string{s.WebhookSecretsID: string(s.opts.WebhookSecrets), s.AccessKeyID: s.Simulator.AccessKey, s.CRMCredentialsID: creds} {
 		if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(id), SecretString: aws.String(v)}); err != nil {
 			return fmt.Errorf("devstack: create secret %s: %w", id, err)
 		}
@@ -543,6 +591,12 @@ func (s *Stack) Close() {
 			s.Simulator.Close()
 		}
 		_ = s.fwd.close()
+		if s.HubSpot != nil {
+			s.HubSpot.Close()
+		}
+		if s.Pipedrive != nil {
+			s.Pipedrive.Close()
+		}
 		if s.Moto != nil {
 			s.Moto.Close()
 		}

@@ -57,6 +57,10 @@
 // tests: its Sign signs with v3 (default) or v2, as HubSpot does, through
 // SignV3 and SignV2; SignV1 exists to test that v1 alone is refused.
 //
-// This package imports shared/webhook and the standard library only; it
-// never imports another CRM adapter, AWS or Gainsight packages.
+// The descriptor's ReadBack names the source's CRM read-back client,
+// shared/crm/hubspotapi (deals read back through the CRM v3 API).
+//
+// This package imports shared/webhook, its read-back client and the
+// standard library only; it never imports another CRM adapter, AWS or
+// Gainsight packages.
 package hubspot

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/goalrelay/goalrelay/shared/crm/hubspotapi"
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 
@@ -36,6 +37,14 @@ var Source = webhook.Source{
 	Sign:      sign,
 	Schemes:   []string{SchemeV3, SchemeV2},
 	Sample:    sample,
+	// Deals are read back through the CRM v3 API with the access token of
+	// the CRM credentials secret (package hubspotapi).
+	ReadBack: &webhook.ReadBack{
+		Object:        "deal",
+		APIURLEnv:     "HUBSPOT_API_URL",
+		DefaultAPIURL: hubspotapi.DefaultBaseURL,
+		Open:          hubspotapi.Open,
+	},
 	Export: webhook.Export{
 		IDFields:   func(string) []string { return []string{"hs_object_id", "Record ID", "id"} },
 		TimeFields: []string{"hs_lastmodifieddate", "Last Modified Date", "lastmodifieddate"},

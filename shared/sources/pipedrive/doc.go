@@ -44,6 +44,9 @@
 // BasicAuth and AuthHeader) builds the Authorization header Pipedrive
 // sends, for tests and goalctl send.
 //
-// This package imports only the standard library and package webhook; it
-// never imports another adapter.
+// The descriptor's ReadBack names the source's CRM read-back client,
+// shared/crm/pipedriveapi (deals read back through the API v2).
+//
+// This package imports only the standard library, package webhook and its
+// read-back client; it never imports another adapter.
 package pipedrive

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/goalrelay/goalrelay/shared/crm/pipedriveapi"
 	"github.com/goalrelay/goalrelay/shared/webhook"
 )
 
@@ -26,6 +27,14 @@ var Source = webhook.Source{
 	Open:      webhook.VerifyThenParse(Adapter{}.Verify, Adapter{}.parse),
 	Sign:      sign,
 	Sample:    sample,
+	// Deals are read back through the API v2 with the token of the CRM
+	// credentials secret (package pipedriveapi).
+	ReadBack: &webhook.ReadBack{
+		Object:        "deal",
+		APIURLEnv:     "PIPEDRIVE_API_URL",
+		DefaultAPIURL: pipedriveapi.DefaultBaseURL,
+		Open:          pipedriveapi.Open,
+	},
 	Export: webhook.Export{
 		IDFields:   func(string) []string { return []string{"id", "ID"} },
 		TimeFields: []string{"update_time"},
