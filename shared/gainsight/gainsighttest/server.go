@@ -535,6 +535,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.appendLog(lg)
 	}()
 	w.Header().Set("X-Request-Id", reqID)
+	w.Header().Set("Date", httpDate(now))
 
 	r.Body = http.MaxBytesReader(w, r.Body, s.o.MaxBodyBytes)
 	body, err := io.ReadAll(r.Body)
