@@ -147,7 +147,7 @@ func (s *Server) send(w http.ResponseWriter, reqID string, r reply) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	// Date as the reply leaves, on the server's clock (after Latency).
-	w.Header().Set("Date", httpDate(s.o.Now()))
+	w.Header().Set("Date", s.httpDate(s.o.Now()))
 	w.WriteHeader(r.status)
 	_, _ = w.Write(b)
 }
@@ -215,5 +215,11 @@ func (s *Server) requestIDLocked() string {
 func sortStrings(s []string) { sort.Strings(s) }
 
 // httpDate is t as an HTTP Date header: UTC, whole seconds (truncated),
-// as every HTTP server sends it.
-func httpDate(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
+// as every HTTP server sends it; Options.DateResolution below a second
+// keeps milliseconds.
+func (s *Server) httpDate(t time.Time) string {
+	if r := s.o.DateResolution; r > 0 && r < time.Second {
+		return t.Truncate(r).UTC().Format("Mon, 02 Jan 2006 15:04:05.000 GMT")
+	}
+	return t.UTC().Format(http.TimeFormat)
+}
