@@ -45,6 +45,7 @@ func main() {
 	if err != nil {
 		fail(log, err)
 	}
+	var svc *apply.Service
 	client, err := gainsight.New(gainsight.Options{
 		BaseURL:    cfg.GainsightBaseURL,
 		AccessKey:  keys,
@@ -54,6 +55,9 @@ func main() {
 		OnVariant: func(endpoint, variant string) {
 			log.Info("apply: gainsight endpoint variant", slog.String("endpoint", endpoint), slog.String("variant", variant))
 		},
+		// Each reply's timings and Date size the limiter's window-edge
+		// guard (quota.Limiter.Observe).
+		OnResponse: func(sent, received, serverDate time.Time) { svc.ObserveResponse(sent, received, serverDate) },
 	})
 	if err != nil {
 		fail(log, err)
@@ -75,7 +79,7 @@ func main() {
 			fail(log, err)
 		}
 	}
-	svc := &apply.Service{
+	svc = &apply.Service{
 		Gainsight: client,
 		Store:     state.New(db, cfg.StateTable),
 		Quota: quota.New(db, cfg.StateTable, func(o *quota.Options) {

@@ -60,7 +60,7 @@ var (
 // allowed: 1 when every window was used in full.
 func BenchmarkDrain(b *testing.B) {
 	for _, consumers := range []int{1, 2, 4} {
-		b.Run(fmt.Sprintf("consumers=%d", consumers), func(b *testing.B) { benchDrain(b, consumers) })
+		b.Run(fmt.Sprintf("consumers=%d", consumers), func(b *testing.B) { benchDrain(b, drainCase{consumers: consumers}) })
 	}
 }
 
@@ -86,12 +86,27 @@ func (q *backlog) putBack(m []events.SQSMessage) {
 	q.msgs = append(q.msgs, m...)
 }
 
-func benchDrain(b *testing.B, consumers int) {
+// drainCase is one run of benchDrain: the consumers, and changes to the
+// simulator's and the limiter's options; observe wires each consumer's
+// client to its limiter (gainsight.Options.OnResponse), as the apply
+// function does.
+type drainCase struct {
+	consumers int
+	sim       func(*gt.Options)
+	limiter   func(*quota.Options)
+	observe   bool
+}
+
+func benchDrain(b *testing.B, dc drainCase) {
+	consumers := dc.consumers
 	n, limit, window := *drainEvents, *drainLimit, *drainWindow
 	s := newStack(b, stackConfig{Visibility: 5, MaxReceive: 10,
 		Sim: func(o *gt.Options) {
 			o.CallsPerMinute, o.CallsPerDay = limit, 1000000
 			o.MinuteWindow, o.DayWindow = window, 24*time.Hour
+			if dc.sim != nil {
+				dc.sim(o)
+			}
 		}})
 	ctx := context.Background()
 
@@ -126,11 +141,22 @@ func benchDrain(b *testing.B, consumers int) {
 
 	limiter := func(o *quota.Options) {
 		o.PerMinute, o.PerDay, o.Window = limit, 1000000, window
+		if dc.limiter != nil {
+			dc.limiter(o)
+		}
 	}
 	var svcs []*apply.Service
 	for i := range consumers {
 		svc := s.service(10*time.Second, limiter, nil)
 		svc.Store = store
+		if dc.observe {
+			gc, err := gainsight.New(gainsight.Options{BaseURL: s.URL, AccessKey: gainsight.StaticAccessKey(s.sim.AccessKey),
+				HTTPClient: &http.Client{Timeout: 10 * time.Second}, OnResponse: svc.ObserveResponse})
+			if err != nil {
+				b.Fatal(err)
+			}
+			svc.Gainsight = gc
+		}
 		// Warm up the picklist cache (two calls) and the connections.
 		warm := goalEvent(fmt.Sprintf("warm-%d", i), sc.records[n+i], 0, map[string]any{"StatusName": "On Track"})
 		warm.Source = sc.source
@@ -141,7 +167,7 @@ func benchDrain(b *testing.B, consumers int) {
 	}
 	s.sim.SetQuota(limit, 1000000)
 
-	var ratios, n429s, perEvent, secs, use []float64
+	var ratios, n429s, perEvent, secs, use, minUse, guards, commits, requests, offsets []float64
 	round := 0
 	b.ResetTimer()
 	for b.Loop() {
@@ -158,6 +184,7 @@ func benchDrain(b *testing.B, consumers int) {
 		var acked atomic.Int64
 		var lastAck atomic.Int64 // unix nanoseconds
 		before := s.sim.Stats()
+		s.sim.ResetRequests()
 		// Start on a window boundary: the minimum counts whole windows.
 		now := time.Now()
 		start := now.Truncate(window).Add(window)
@@ -216,6 +243,13 @@ func benchDrain(b *testing.B, consumers int) {
 		secs = append(secs, elapsed.Seconds())
 		windows := math.Ceil(elapsed.Seconds() / window.Seconds())
 		use = append(use, float64(calls)/(windows*float64(limit)))
+		minUse = append(minUse, leastWindowUse(s.sim.Requests(), window, limit))
+		if l, ok := svcs[0].Quota.(*quota.Limiter); ok {
+			e := l.Estimate()
+			ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+			guards, commits, requests, offsets = append(guards, ms(e.Guard)), append(commits, ms(e.Commit)),
+				append(requests, ms(e.Request)), append(offsets, ms(e.Offset))
+		}
 		if os.Getenv("GOALRELAY_DUMP") != "" {
 			dumpWindows(b, s, window, start)
 		}
@@ -226,6 +260,42 @@ func benchDrain(b *testing.B, consumers int) {
 	b.ReportMetric(median(perEvent), "calls/event")
 	b.ReportMetric(median(secs), "s/drain")
 	b.ReportMetric(median(use), "quota-use")
+	if dc.sim != nil || dc.limiter != nil || dc.observe {
+		b.ReportMetric(median(minUse), "min-window-use")
+		b.ReportMetric(median(guards), "guard-ms")
+		b.ReportMetric(median(commits), "p99-commit-ms")
+		b.ReportMetric(median(requests), "p99-request-ms")
+		b.ReportMetric(median(offsets), "offset-ms")
+	}
+}
+
+// leastWindowUse is the smallest share of its limit that a full window of
+// the simulator's (its own clock) admitted: every window after the first
+// and before the last in which a call arrived (those two the drain spans
+// in part).
+func leastWindowUse(reqs []gt.RequestLog, window time.Duration, limit int) float64 {
+	admitted := map[time.Time]int{}
+	var first, last time.Time
+	for _, r := range reqs {
+		if r.Endpoint == "" {
+			continue
+		}
+		w := r.Time.Truncate(window)
+		if first.IsZero() || w.Before(first) {
+			first = w
+		}
+		if w.After(last) {
+			last = w
+		}
+		if r.Status != http.StatusTooManyRequests {
+			admitted[w]++
+		}
+	}
+	least := 1.0
+	for w := first.Add(window); w.Before(last); w = w.Add(window) {
+		least = min(least, float64(admitted[w])/float64(limit))
+	}
+	return least
 }
 
 func median(xs []float64) float64 {

@@ -80,3 +80,20 @@ func (s *Service) callOnce(ctx context.Context, fn func(context.Context) error) 
 	}
 	return err
 }
+
+// observer is a limiter that sizes its window-edge guard from the calls
+// (*quota.Limiter).
+type observer interface {
+	Observe(sent, received, serverDate time.Time)
+}
+
+// ObserveResponse hands one Gainsight reply's timings and Date header to
+// the limiter, when it estimates (gainsight.Options.OnResponse). Each
+// consumer's limiter keeps its own estimate: the guard decides only when
+// this consumer takes units, and its calls land where its own clock and
+// path put them.
+func (s *Service) ObserveResponse(sent, received, serverDate time.Time) {
+	if o, ok := s.Quota.(observer); ok {
+		o.Observe(sent, received, serverDate)
+	}
+}

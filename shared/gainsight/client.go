@@ -103,6 +103,14 @@ type Options struct {
 	// learnt. It is called synchronously from the request's goroutine, so
 	// it should be quick (a log line). The package itself never logs.
 	OnVariant func(endpoint, variant string)
+	// OnResponse, if set, is called for every reply received (whatever
+	// its status; not when no reply came) with when the request was sent
+	// and its reply's headers received, on the client's clock (time.Now),
+	// and the reply's Date header (zero when absent or unreadable). The
+	// apply function gives them to the quota limiter (quota.Limiter.
+	// Observe), which sizes its window-edge guard from the latency and the
+	// clock offset they show. Called synchronously; keep it quick.
+	OnResponse func(sent, received, serverDate time.Time)
 }
 
 // Client calls the Customer Goals API. It is safe for concurrent use.
@@ -114,8 +122,9 @@ type Client struct {
 	ua   string
 	now  func() time.Time
 
-	onVariant func(endpoint, variant string)
-	memo      variantMemo
+	onVariant  func(endpoint, variant string)
+	onResponse func(sent, received, serverDate time.Time)
+	memo       variantMemo
 }
 
 // New returns a Client for o after applying optFns to a copy of it.
@@ -158,7 +167,8 @@ func New(o Options, optFns ...func(*Options)) (*Client, error) {
 		ua:   o.UserAgent,
 		now:  time.Now,
 
-		onVariant: o.OnVariant,
+		onVariant:  o.OnVariant,
+		onResponse: o.OnResponse,
 	}, nil
 }
 
@@ -197,9 +207,15 @@ func (c *Client) do(ctx context.Context, cl call) (string, error) {
 		"Accept":       {"application/json"},
 		"User-Agent":   {c.ua},
 	}
+	sent := c.now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return "", redact(&TransportError{Endpoint: endpoint, Err: err}, key)
+	}
+	if c.onResponse != nil {
+		received := c.now()
+		date, _ := http.ParseTime(resp.Header.Get("Date"))
+		c.onResponse(sent, received, date)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.max+1))

@@ -441,3 +441,42 @@ func TestSimPaths(t *testing.T) {
 		}
 	}
 }
+
+// OnResponse sees every reply, a 429 too, with the server's Date: here a
+// server 2 s ahead, whose Date lies 2 s (less its whole-second
+// truncation) after the send.
+func TestSimOnResponse(t *testing.T) {
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
+		o.CallsPerMinute, o.MinuteWindow, o.ClockOffset = 1, time.Hour, 2*time.Second
+	})
+	type obs struct{ sent, received, date time.Time }
+	var seen []obs
+	c, err := gainsight.New(gainsight.Options{
+		BaseURL: s.URL, AccessKey: gainsight.StaticAccessKey(s.AccessKey), HTTPClient: s.Client(),
+		OnResponse: func(sent, received, date time.Time) { seen = append(seen, obs{sent, received, date}) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &gainsight.FetchGoalsRequest{Select: []string{"Gsid"}, PageSize: 1}
+	if _, err := c.FetchGoals(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.FetchGoals(t.Context(), req) // the window's one call is spent
+	var rl *gainsight.RateLimitError
+	if !errors.As(err, &rl) {
+		t.Fatalf("second call: %v, want a 429", err)
+	}
+	if len(seen) != 2 {
+		t.Fatalf("OnResponse called %d times, want 2", len(seen))
+	}
+	for _, o := range seen {
+		if o.received.Before(o.sent) || o.date.IsZero() {
+			t.Fatalf("observation %+v", o)
+		}
+		// date ∈ [sent+2s-1s, received+2s]
+		if lo, hi := o.sent.Add(time.Second), o.received.Add(2*time.Second); o.date.Before(lo.Truncate(time.Second)) || o.date.After(hi) {
+			t.Fatalf("Date %s outside [%s, %s]", o.date, lo, hi)
+		}
+	}
+}

@@ -23,13 +23,57 @@
 // runs ahead, a call we count in a new window can still reach Gainsight in
 // the old, already full one; if ours lags, or the request is slow, a call
 // counted at the end of a window can land in Gainsight's next window,
-// which we then fill again. So the limiter keeps a small dead zone
-// (Options.SkewGuard) on both sides of every window boundary: no unit is
-// taken within SkewGuard before or after a boundary. As long as clock
-// offset plus request latency stays under SkewGuard, every call lands in
-// the window it was counted in. Under a backlog the minute is spent early
-// in each window, so the dead zone costs no throughput; it only delays a
-// lone call near a boundary by at most twice SkewGuard.
+// which we then fill again. So the limiter keeps a dead zone (the guard)
+// on both sides of every window boundary: no unit is taken within the
+// guard before or after a boundary. As long as the guard covers how late
+// after the count a call reaches Gainsight plus the clock offset, every
+// call lands in the window it was counted in, and the limiter can be
+// configured at the tenant's full limit without a 429.
+//
+// The guard is sized from what this consumer's calls show, not a
+// constant:
+//
+//	guard = clamp(p99(commit) + p99(request) + |offset| + GuardMargin, SkewGuard, MaxSkewGuard)
+//
+// where:
+//
+//   - commit: the time from the instant a take counts its unit (chooses
+//     the window) to the end of its transaction, measured by Take;
+//   - request: the time from sending a Gainsight request to receiving its
+//     reply (Observe; the client reports it through
+//     gainsight.Options.OnResponse), an upper bound of the one-way trip;
+//   - offset: Gainsight's clock minus ours, from the replies' Date
+//     headers. Gainsight stamps Date between our send and receive and
+//     truncates it to Options.DateResolution (one second), so one reply
+//     says offset ∈ [Date - received, Date + resolution - sent]. The
+//     estimate intersects the intervals of the recent replies, newest
+//     first, stopping at the first that contradicts the newer ones (a
+//     clock step); replies at different sub-second phases narrow a
+//     whole-second Date down to about one request time. |offset| is the
+//     larger magnitude of the interval's ends.
+//
+// p99s are nearest-rank over the last 128 observations of each kind
+// (bounded memory), ignoring those more than 15 windows older than the
+// newest, so the estimate follows a change within a window or two of
+// busy traffic. Before any observation the guard is SkewGuard (Window/600,
+// 100 ms for a minute); MaxSkewGuard (Window/4) caps it, so at least half
+// of every window stays open. GuardMargin defaults to Window/600.
+// Options.ConstantGuard keeps the former constant SkewGuard.
+//
+// Each consumer estimates for itself; nothing is shared. That is safe
+// because what the guard protects is per call: a unit counted under
+// window W is harmless exactly when the call made with it reaches
+// Gainsight in Gainsight's window W, and where that call lands depends on
+// the clock that chose W and the path the call takes, both this
+// consumer's own. If every consumer's calls land in the window they were
+// counted in, Gainsight's window holds at most the shared counter's
+// budget. A consumer with a poor (wide) estimate only delays its own
+// calls.
+//
+// Under a backlog the minute is spent early in each window, so the dead
+// zone costs no throughput as long as the window's calls fit between the
+// two guards; it delays a lone call near a boundary by at most twice the
+// guard.
 //
 // A day spent by others. Our day counter knows only our own calls; another
 // integration on the tenant can spend Gainsight's day, and Gainsight then

@@ -108,12 +108,26 @@ type Options struct {
 	// zero. Scale it with Window.
 	DayWindow time.Duration
 
-	// SkewGuard is the dead zone on each side of a window boundary in
-	// which no unit is taken (see the package documentation): it absorbs
-	// clock offset from Gainsight plus request latency. Zero means
-	// Window/600 (100ms for a one-minute window); negative turns it off;
-	// at most Window/4.
+	// SkewGuard is the least dead zone on each side of a window boundary
+	// in which no unit is taken (see the package documentation). The
+	// guard in use is sized from what the calls show (Observe):
+	// clamp(p99 commit + p99 request time + |clock offset| + GuardMargin,
+	// SkewGuard, MaxSkewGuard); before any observation it is SkewGuard.
+	// Zero means Window/600 (100ms for a one-minute window); negative
+	// turns the guard off altogether (no dead zone, nothing estimated).
 	SkewGuard time.Duration
+	// MaxSkewGuard caps the guard: zero (or more) means Window/4, so at
+	// least half of every window stays open.
+	MaxSkewGuard time.Duration
+	// GuardMargin is added to the estimate; zero means Window/600.
+	GuardMargin time.Duration
+	// DateResolution is the resolution of Gainsight's Date header (one
+	// second, HTTP-date) when zero; scaled-down benchmarks shorten it with
+	// Window.
+	DateResolution time.Duration
+	// ConstantGuard keeps the guard at SkewGuard whatever Observe sees:
+	// the limiter as it was before the estimate, for comparisons.
+	ConstantGuard bool
 
 	// DeadlineMargin is the time the caller needs after Take returns to
 	// make its call: Take does not wait past the context's deadline minus
@@ -150,13 +164,16 @@ type Options struct {
 	OnWait func(time.Duration)
 }
 
-// Limiter is the tenant-wide limiter. It keeps no state of its own beyond
-// its options, so any number of Limiters in any number of processes that
-// share the table and the options form one limiter.
+// Limiter is the tenant-wide limiter. Its only state of its own is the
+// window-edge estimate (Observe), which concerns this consumer's calls
+// alone; the counts live in the table, so any number of Limiters in any
+// number of processes that share the table and the options form one
+// limiter.
 type Limiter struct {
 	db    db
 	table string
 	o     Options
+	edge  edge
 }
 
 // New returns a Limiter over the table named table (STATE_TABLE). client is
@@ -179,13 +196,22 @@ func New(client db, table string, optFns ...func(*Options)) *Limiter {
 		o.DayWindow = DefaultDayWindow
 	}
 	o.DayWindow = max(o.DayWindow, o.Window)
+	if o.MaxSkewGuard <= 0 || o.MaxSkewGuard > o.Window/4 {
+		o.MaxSkewGuard = o.Window / 4
+	}
 	switch {
 	case o.SkewGuard == 0:
 		o.SkewGuard = o.Window / 600
 	case o.SkewGuard < 0:
-		o.SkewGuard = 0
+		o.SkewGuard, o.ConstantGuard = 0, true
 	}
-	o.SkewGuard = min(o.SkewGuard, o.Window/4)
+	o.SkewGuard = min(o.SkewGuard, o.MaxSkewGuard)
+	if o.GuardMargin <= 0 {
+		o.GuardMargin = o.Window / 600
+	}
+	if o.DateResolution <= 0 {
+		o.DateResolution = time.Second
+	}
 	switch {
 	case o.DeadlineMargin == 0:
 		o.DeadlineMargin = DefaultDeadlineMargin
@@ -207,7 +233,9 @@ func New(client db, table string, optFns ...func(*Options)) *Limiter {
 	if o.After == nil {
 		o.After = time.After
 	}
-	return &Limiter{db: client, table: table, o: o}
+	l := &Limiter{db: client, table: table, o: o}
+	l.edge.est.Guard = o.SkewGuard
+	return l
 }
 
 // windows are the minute and day windows that contain one instant.
@@ -293,7 +321,7 @@ func (l *Limiter) takeWait(ctx context.Context) (waited time.Duration, probe boo
 		}
 		now := l.o.Now()
 		w := l.windowsAt(now)
-		g := l.o.SkewGuard
+		g := l.guard()
 		if g > 0 && now.Sub(w.minStart) < g {
 			if err := wait(w.minStart.Add(g), "minute"); err != nil {
 				return waited, false, err
@@ -317,6 +345,9 @@ func (l *Limiter) takeWait(ctx context.Context) (waited time.Duration, probe boo
 		}
 		switch res.outcome {
 		case taken:
+			if !l.o.ConstantGuard {
+				l.observeCommit(now, l.o.Now())
+			}
 			return waited, probeAt != 0, nil
 		case minuteSpent:
 			if err := wait(w.minEnd.Add(g), "minute"); err != nil {
@@ -536,7 +567,7 @@ func (l *Limiter) penalize(ctx context.Context, now time.Time, retryAfter time.D
 	if retryAfter <= 0 {
 		return before, nil
 	}
-	until := now.Add(retryAfter + l.o.SkewGuard)
+	until := now.Add(retryAfter + l.guard())
 	// The note goes on every day window up to until, so that a
 	// Retry-After across midnight holds on the next day too (at most a
 	// few: Retry-After is seconds or minutes).
@@ -688,7 +719,7 @@ func (l *Limiter) markOf(item map[string]types.AttributeValue, w windows) *Limit
 }
 
 func (l *Limiter) daySpentError(w windows, probe time.Time) *LimitError {
-	return &LimitError{Err: ErrDailyExhausted, Limit: LimitDaySpent, Resets: w.dayEnd.Add(l.o.SkewGuard), Probe: probe.UTC()}
+	return &LimitError{Err: ErrDailyExhausted, Limit: LimitDaySpent, Resets: w.dayEnd.Add(l.guard()), Probe: probe.UTC()}
 }
 
 // Remaining is what is left of the quota: the units left in the current

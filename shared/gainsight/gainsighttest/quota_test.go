@@ -326,3 +326,42 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(c int)           { r.code = c }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+
+// Every answer carries a Date header on the server's clock, in whole
+// seconds, as HTTP servers send it: a 200, a 429 and a 401 alike.
+func TestDateHeader(t *testing.T) {
+	clock := gainsighttest.NewManualClock(mustTime(t, "2026-11-27T10:00:59.750Z"))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
+		o.Now, o.CallsPerMinute = clock.Now, 1
+	})
+	want := "Fri, 27 Nov 2026 10:00:59 GMT"
+	for _, a := range []answer{
+		do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid),
+		do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid),
+		doKey(t, s, "wrong", http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid),
+	} {
+		if got := a.Header.Get("Date"); got != want {
+			t.Errorf("status %d: Date %q, want %q", a.Status, got, want)
+		}
+	}
+}
+
+// ClockOffset moves the server's quota windows and Date; DateResolution
+// below a second keeps milliseconds in the Date header.
+func TestClockOffsetAndDateResolution(t *testing.T) {
+	clock := gainsighttest.NewManualClock(mustTime(t, "2026-11-27T10:00:59.900Z"))
+	s := gainsighttest.NewServer(t, func(o *gainsighttest.Options) {
+		o.Now, o.CallsPerMinute, o.ClockOffset, o.DateResolution = clock.Now, 1, 150*time.Millisecond, 10*time.Millisecond
+	})
+	a := do(t, s, http.MethodPost, "/v1/csgoal/external/fetch", fetchGsid)
+	wantOK(t, a)
+	if got, want := a.Header.Get("Date"), "Fri, 27 Nov 2026 10:01:00.050 GMT"; got != want {
+		t.Fatalf("Date %q, want %q", got, want)
+	}
+	if d, err := http.ParseTime(a.Header.Get("Date")); err != nil || !d.Equal(mustTime(t, "2026-11-27T10:01:00.050Z")) {
+		t.Fatalf("ParseTime: %v %v", d, err)
+	}
+	if u := s.Usage(); !u.MinuteStart.Equal(mustTime(t, "2026-11-27T10:01:00Z")) || u.MinuteCalls != 1 {
+		t.Fatalf("the call was not counted in the server's minute 10:01: %+v", u)
+	}
+}

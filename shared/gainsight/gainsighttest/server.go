@@ -61,6 +61,24 @@ type Options struct {
 	RandomFault Fault
 	// Latency is added to every routed call (honouring the request context).
 	Latency time.Duration
+	// InboundLatency delays every request before the server reads its
+	// clock and counts it against the quota: the request's trip to
+	// Gainsight, during which a call sent at the end of a window arrives in
+	// the next one. LatencyJitter adds a uniform random [0, LatencyJitter)
+	// to each of InboundLatency and Latency, per request.
+	InboundLatency time.Duration
+	LatencyJitter  time.Duration
+	// ClockOffset sets the server's clock ahead of Now (negative: behind):
+	// quota windows, Date headers, record timestamps and the request log
+	// all read Now() + ClockOffset, as a tenant whose clock differs from
+	// the caller's.
+	ClockOffset time.Duration
+	// DateResolution is the resolution of the Date header: zero means
+	// whole seconds (HTTP-date, what every server sends). Scaled-down
+	// quota benchmarks shorten it with the windows (a 1 s "minute" gets a
+	// 1/60 s Date); below a second the header carries milliseconds after
+	// the seconds ("10:00:59.750 GMT", which http.ParseTime reads).
+	DateResolution time.Duration
 	// Seed seeds the generator of Gsids, request ids and random faults, so a
 	// run is reproducible. Zero means seed 1.
 	Seed uint64
@@ -196,6 +214,7 @@ type Server struct {
 	mu       sync.Mutex
 	rng      *rand.Rand // ids
 	faultRng *rand.Rand // random faults
+	jitRng   *rand.Rand // latency jitter
 	t        *tenant
 	reqLog   []RequestLog
 	stats    Stats
@@ -233,6 +252,10 @@ func New(o Options, optFns ...func(*Options)) *Server {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if off := o.ClockOffset; off != 0 {
+		base := o.Now
+		o.Now = func() time.Time { return base().Add(off) }
 	}
 	if o.CallsPerMinute == 0 {
 		o.CallsPerMinute = DefaultCallsPerMinute
@@ -276,6 +299,7 @@ func New(o Options, optFns ...func(*Options)) *Server {
 		closing:  make(chan struct{}),
 		rng:      rand.New(rand.NewPCG(o.Seed, 0x9e3779b97f4a7c15)),
 		faultRng: rand.New(rand.NewPCG(o.Seed, 0xda942042e4dd58b5)),
+		jitRng:   rand.New(rand.NewPCG(o.Seed, 0x2545f4914f6cdd1d)),
 		faultP:   o.FaultRate,
 		faultF:   o.RandomFault,
 		latency:  o.Latency,
@@ -510,6 +534,9 @@ func normalisePath(p string) string {
 // ServeHTTP serves one request: body limit, access key, routing, quota,
 // faults, latency, then the endpoint. Panics become a 500 answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if d := s.jittered(s.o.InboundLatency); d > 0 && !s.sleep(r.Context(), d) {
+		return
+	}
 	now := s.o.Now()
 	s.mu.Lock()
 	reqID := s.requestIDLocked()
@@ -535,6 +562,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.appendLog(lg)
 	}()
 	w.Header().Set("X-Request-Id", reqID)
+	w.Header().Set("Date", s.httpDate(now))
 
 	r.Body = http.MaxBytesReader(w, r.Body, s.o.MaxBodyBytes)
 	body, err := io.ReadAll(r.Body)
@@ -627,6 +655,9 @@ func (s *Server) admit(now time.Time, endpoint string) (f *Fault, latency time.D
 	s.stats.Calls++
 	s.stats.ByEndpoint[endpoint]++
 	latency = s.latency
+	if j := s.o.LatencyJitter; j > 0 {
+		latency += time.Duration(s.jitRng.Int64N(int64(j)))
+	}
 	if len(s.queued) > 0 {
 		q := s.queued[0]
 		s.queued = s.queued[1:]
@@ -639,6 +670,20 @@ func (s *Server) admit(now time.Time, endpoint string) (f *Fault, latency time.D
 		return &q, latency, 0, false
 	}
 	return nil, latency, 0, false
+}
+
+// jittered is d plus Options.LatencyJitter's random share, or 0 when d
+// is 0.
+func (s *Server) jittered(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j := s.o.LatencyJitter; j > 0 {
+		d += time.Duration(s.jitRng.Int64N(int64(j)))
+	}
+	return d
 }
 
 // sleep waits d, the request's end or the server's close; true if d passed.

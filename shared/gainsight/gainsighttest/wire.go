@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 )
 
 // envelope is Gainsight's JSON answer.
@@ -145,6 +146,8 @@ func (s *Server) send(w http.ResponseWriter, reqID string, r reply) {
 		b, _ = json.Marshal(r.body)
 	}
 	w.Header().Set("Content-Type", "application/json")
+	// Date as the reply leaves, on the server's clock (after Latency).
+	w.Header().Set("Date", s.httpDate(s.o.Now()))
 	w.WriteHeader(r.status)
 	_, _ = w.Write(b)
 }
@@ -203,3 +206,13 @@ func (s *Server) requestIDLocked() string {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// httpDate is t as an HTTP Date header: UTC, whole seconds (truncated),
+// as every HTTP server sends it; Options.DateResolution below a second
+// keeps milliseconds.
+func (s *Server) httpDate(t time.Time) string {
+	if r := s.o.DateResolution; r > 0 && r < time.Second {
+		return t.Truncate(r).UTC().Format("Mon, 02 Jan 2006 15:04:05.000 GMT")
+	}
+	return t.UTC().Format(http.TimeFormat)
+}
