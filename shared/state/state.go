@@ -97,8 +97,8 @@ type tableAdmin interface {
 // the table.
 func CreateTable(ctx context.Context, client tableAdmin, name string) error {
 	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		BillingMode:          types.BillingModePayPerRequest,
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
 			{AttributeName: aws.String(KeyAttribute), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(RecordKeyAttribute), AttributeType: types.ScalarAttributeTypeS},
