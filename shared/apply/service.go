@@ -127,8 +127,10 @@ type Service struct {
 
 // message is one SQS record and what became of it.
 type message struct {
-	rec     events.SQSMessage
-	ev      *goalevents.Event
+	rec events.SQSMessage
+	ev  *goalevents.Event
+	// key is the event's record in the state table (stateKey), set with ev.
+	key     string
 	group   string
 	outcome outcome
 	err     error
@@ -234,7 +236,7 @@ func (s *Service) decode(r events.SQSMessage) *message {
 	} else if err := ev.Validate(); err != nil {
 		m.outcome, m.err = permanent, permanentf("INVALID_EVENT", "%v", err)
 	} else {
-		m.ev = &ev
+		m.ev, m.key = &ev, stateKey(&ev)
 		if m.group == "" {
 			m.group = ev.RecordKey()
 		}
@@ -374,7 +376,7 @@ func (s *Service) record(ctx context.Context, m *message) {
 	attrs := []any{slog.String("message_id", m.rec.MessageId), slog.String("outcome", m.outcome.String())}
 	if m.ev != nil {
 		attrs = append(attrs, slog.String("event_id", m.ev.ID), slog.String("event_type", string(m.ev.Type)), slog.String("source", m.ev.Source),
-			slog.String("record_key", stateKey(m.ev)))
+			slog.String("record_key", m.key))
 	}
 	if m.err != nil {
 		attrs = append(attrs, slog.String("error", logbound.Cut(m.err.Error(), logbound.MaxError)))

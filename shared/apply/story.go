@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 
@@ -22,24 +23,27 @@ const (
 // failure gives the error code the DLQ would carry (the Gainsight code, or
 // HTTP_<status>; goalrelay's own code for a permanent failure it found
 // itself) and the request id of Gainsight's answer; an applied event, the
-// Gsid and the request id of the call that applied it (m.applied).
+// request id of the call that applied it. Gsid is the record's goal
+// (m.applied, set by applyUnit): the one the event was applied to, or
+// would have been.
 func storyOf(m *message) state.Story {
 	if m.ev == nil {
 		return state.Story{}
 	}
 	st := m.applied
-	st.RecordKey = stateKey(m.ev)
+	st.RecordKey = m.key
 	st.EventID, st.Source, st.Type, st.Time = m.ev.ID, m.ev.Source, string(m.ev.Type), m.ev.Time
 	st.Outcome = m.outcome.String()
 	if m.err != nil {
-		st.Detail = m.err.Error()
+		detail := m.err.Error()
 		switch m.outcome {
 		case permanent:
 			r := reasonOf(m.err)
-			st.ErrorCode, st.RequestID = r.Code, r.RequestID
+			st.ErrorCode, st.RequestID, detail = r.Code, r.RequestID, r.Message
 		case retry:
 			st.ErrorCode, st.RequestID = retryCode(m.err)
 		}
+		st.Detail = cmp.Or(st.Detail, detail)
 	}
 	st.RecordKey = logbound.Cut(st.RecordKey, maxStoryField*2)
 	st.EventID = logbound.Cut(st.EventID, maxStoryField*2)

@@ -2,6 +2,7 @@ package apply_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -68,11 +69,11 @@ func TestEveryEventTellsItsStory(t *testing.T) {
 	}
 	want := []line{
 		{"e1", state.StatusComplete, "done", g.Gsid, "", createReq},
-		{"e2", state.StatusComplete, "stale", "", "", ""},
+		{"e2", state.StatusComplete, "stale", g.Gsid, "", ""},
 		{"e3", state.StatusComplete, "done", g.Gsid, "", updateReq},
-		{"e4", state.StatusReleased, "permanent", "", "INVALID_STATUS_NAME", ""},
-		{"e5", state.StatusReleased, "retry", "", "GS_FAULT", retryReq}, // the simulator's code for an injected fault
-		{"e6", state.StatusReleased, "permanent", "", "8008", refusedReq},
+		{"e4", state.StatusReleased, "permanent", "", "INVALID_STATUS_NAME", ""}, // never claimed: the record was not read
+		{"e5", state.StatusReleased, "retry", g.Gsid, "GS_FAULT", retryReq},      // the simulator's code for an injected fault
+		{"e6", state.StatusReleased, "permanent", g.Gsid, "8008", refusedReq},
 	}
 	if d := cmp.Diff(want, lines); d != "" {
 		t.Errorf("record history (-want +got):\n%s", d)
@@ -83,7 +84,7 @@ func TestEveryEventTellsItsStory(t *testing.T) {
 		}
 	}
 	if len(got) == 6 {
-		mustContain(t, got[1].Detail, "older than the stored version")
+		mustContain(t, got[1].Detail, "older than the goal's version 2026-11-27T10:03:00Z (event e3)")
 		mustContain(t, got[3].Detail, "Lost Forever")
 	}
 	// The goal record keeps the last event applied.
@@ -91,8 +92,24 @@ func TestEveryEventTellsItsStory(t *testing.T) {
 	if goal.LastEventID != "e3" || goal.Gsid != g.Gsid {
 		t.Errorf("goal record: %+v", goal)
 	}
-	// Every log line of an event names its record.
-	mustContain(t, e.logs.String(), `"record_key":"`+key901+`"`)
+	// The log line of each event carries the fields the template's saved
+	// Logs Insights queries read (deploy's logFields): the retry's line has
+	// them all.
+	var retryLine map[string]any
+	for l := range strings.SplitSeq(e.logs.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["event_id"] == "e5" && m["outcome"] == "retry" {
+			retryLine = m
+		}
+	}
+	for _, k := range []string{"message_id", "outcome", "event_id", "event_type", "source", "record_key", "error", "gainsight_request_id"} {
+		if _, ok := retryLine[k]; !ok {
+			t.Errorf("the retry's log line lacks %s: %v", k, retryLine)
+		}
+	}
+	if retryLine["record_key"] != key901 {
+		t.Errorf("record_key %v", retryLine["record_key"])
+	}
 
 	// The retried event applies on its next delivery: the retry's error is
 	// gone from its story.

@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -38,7 +39,7 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	if len(live) == 0 {
 		return
 	}
-	key := stateKey(live[0].ev)
+	key := live[0].key
 	// One consumer at a time works on a record (see state.Store.LockGoal);
 	// the lock comes with the record's state.
 	owner := lockOwner()
@@ -56,8 +57,10 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	}()
 	var fresh []*message
 	for _, m := range live {
+		m.applied.Gsid = g.Gsid // the record's goal, whatever becomes of the event
 		if !g.Version.IsZero() && m.ev.Time.Before(g.Version) {
 			m.err = fmt.Errorf("%w: event at %s, goal at %s", state.ErrStale, m.ev.Time.Format(time.RFC3339Nano), g.Version.Format(time.RFC3339Nano))
+			m.applied.Detail = "older than the goal's version " + g.Version.Format(time.RFC3339Nano) + " (event " + g.LastEventID + ")"
 			s.complete(ctx, m, stale)
 			continue
 		}
@@ -100,12 +103,17 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 			err = s.Store.ForgetGsid(ctx, key, w.deleted)
 		}
 	}
+	for _, m := range fresh {
+		if gsid := cmp.Or(w.gsid, w.deleted, w.goal.Gsid); gsid != "" {
+			m.applied.Gsid = gsid
+		}
+	}
 	if err != nil {
 		s.finish(ctx, fresh, err)
 		return
 	}
 	for _, m := range fresh {
-		m.applied = state.Story{Gsid: w.gsid, RequestID: w.requestID}
+		m.applied.RequestID = w.requestID
 		if len(fresh) > 1 {
 			m.applied.Detail = fmt.Sprintf("merged: %d events of the record in one call", len(fresh))
 		}

@@ -8,6 +8,8 @@
 //	goalctl dlq redrive --dlq-url --queue-url   move it back
 //	goalctl backfill --file export.csv ... queue a CRM export as events
 //	goalctl quota --table STATE_TABLE      what is left of the minute and day
+//	goalctl events --record KEY            what became of a record's events
+//	goalctl events --id ID --source SRC    what became of one event
 //
 // Run executes one command line and returns its exit code (ExitOK,
 // ExitFailure, ExitUsage, ExitPartial, ExitInterrupted); cmd/goalctl only
@@ -20,6 +22,6 @@
 // errors.
 //
 // The package uses the shared packages (adapters' signing helpers, mapping,
-// queue, gainsight, quota) and the AWS SDK; nothing imports it but
+// queue, gainsight, quota, state) and the AWS SDK; nothing imports it but
 // cmd/goalctl.
 package goalctl

@@ -163,14 +163,15 @@ func NewRootCommand(env *Env) *cobra.Command {
 	a := &app{env: env.withDefaults()}
 	root := &cobra.Command{
 		Use:   "goalctl",
-		Short: "Operate goalrelay: send test webhooks, query goals, drain the DLQ, backfill, check the quota",
+		Short: "Operate goalrelay: send test webhooks, query goals, trace events, drain the DLQ, backfill, check the quota",
 		Long:  rootLong,
 		Example: `  goalctl send hubspot --url http://127.0.0.1:8080/webhooks/hubspot --secrets testevents/secrets.json
   goalctl goals fetch --where 'Name CONTAINS adoption' --output json
   goalctl dlq list --dlq-url "$DLQ_URL"
   goalctl dlq redrive --dlq-url "$DLQ_URL" --queue-url "$QUEUE_URL"
   goalctl backfill --file deals.csv --source hubspot --object deal --account 62515 --queue-url "$QUEUE_URL"
-  goalctl quota --table goalrelay-state`,
+  goalctl quota --table goalrelay-state
+  goalctl events --record hubspot/portal/62515:901 --table goalrelay-state`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          groupArgs,
@@ -195,6 +196,7 @@ func NewRootCommand(env *Env) *cobra.Command {
 		newBackfillCommand(a),
 		newQuotaCommand(a),
 		newDoctorCommand(a),
+		newEventsCommand(a),
 	)
 	markRunErrors(root)
 	return root
