@@ -41,27 +41,31 @@ const (
 	EventTimeAttribute = "eventTime"
 )
 
-// Story attributes of an event record.
+// Attributes of an event record's story: the index keys above, and one
+// Map attribute with the rest (members eventId, source, type, outcome,
+// gsid, errorCode, requestId, detail; empty ones left out), so that a story
+// is one clause of the update that carries it.
 const (
-	attrStoryEventID   = "eventId"
-	attrStorySource    = "source"
-	attrStoryType      = "eventType"
-	attrStoryOutcome   = "outcome"
-	attrStoryGsid      = "gsid"
-	attrStoryErrorCode = "errorCode"
-	attrStoryRequestID = "requestId"
-	attrStoryDetail    = "detail"
-	attrCompleted      = "completedAttempt"
+	attrStory     = "story"
+	attrCompleted = "completedAttempt"
+)
+
+// Members of the story Map.
+const (
+	storyEventID   = "eventId"
+	storySource    = "source"
+	storyType      = "type"
+	storyOutcome   = "outcome"
+	storyGsid      = "gsid"
+	storyErrorCode = "errorCode"
+	storyRequestID = "requestId"
+	storyDetail    = "detail"
 )
 
 // RecordIndexAttributes are the non-key attributes RecordIndex projects
 // (INCLUDE), besides the table's and the index's keys. The SAM template
 // declares the same list.
-var RecordIndexAttributes = []string{
-	attrStatus, attrAttempt, attrCompleted, attrUpdatedAt, TTLAttribute,
-	attrStoryEventID, attrStorySource, attrStoryType, attrStoryOutcome, attrStoryGsid,
-	attrStoryErrorCode, attrStoryRequestID, attrStoryDetail,
-}
+var RecordIndexAttributes = []string{attrStatus, attrAttempt, attrCompleted, attrUpdatedAt, TTLAttribute, attrStory}
 
 // Story is what an event record keeps of an event and of its last
 // attempt. The consumer bounds its strings (the record stays under 1 KB, one
@@ -94,36 +98,28 @@ type Story struct {
 
 // storyUpdate is the SET and REMOVE clauses that write st, with their
 // names and values added to names and values. A story without an outcome
-// writes nothing; otherwise every empty member is removed, so that a
+// writes nothing; otherwise it replaces the stored one whole, so that a
 // completion after a retry does not keep the retry's error.
 func storyUpdate(st Story, names map[string]string, values map[string]types.AttributeValue) (sets, removes []string) {
 	if st.Outcome == "" {
 		return nil, nil
 	}
-	i := 0
-	put := func(attr string, v types.AttributeValue, empty bool) {
-		n := fmt.Sprintf("#s%d", i)
-		i++
-		names[n] = attr
-		if empty {
-			removes = append(removes, n)
-			return
+	names["#story"], names["#rk"], names["#et"] = attrStory, RecordKeyAttribute, EventTimeAttribute
+	m := map[string]types.AttributeValue{}
+	for k, v := range map[string]string{storyEventID: st.EventID, storySource: st.Source, storyType: st.Type, storyOutcome: st.Outcome,
+		storyGsid: st.Gsid, storyErrorCode: st.ErrorCode, storyRequestID: st.RequestID, storyDetail: st.Detail} {
+		if v != "" {
+			m[k] = str(v)
 		}
-		values[":"+n[1:]] = v
-		sets = append(sets, n+" = :"+n[1:])
 	}
-	putStr := func(attr, v string) { put(attr, str(v), v == "") }
-	putStr(RecordKeyAttribute, st.RecordKey)
-	put(EventTimeAttribute, versionNumber(st.Time), st.Time.IsZero() || st.RecordKey == "")
-	putStr(attrStoryEventID, st.EventID)
-	putStr(attrStorySource, st.Source)
-	putStr(attrStoryType, st.Type)
-	putStr(attrStoryOutcome, st.Outcome)
-	putStr(attrStoryGsid, st.Gsid)
-	putStr(attrStoryErrorCode, st.ErrorCode)
-	putStr(attrStoryRequestID, st.RequestID)
-	putStr(attrStoryDetail, st.Detail)
-	return sets, removes
+	values[":story"] = &types.AttributeValueMemberM{Value: m}
+	sets = append(sets, "#story = :story")
+	if st.RecordKey == "" || st.Time.IsZero() {
+		// Not in the index: both of its keys or neither.
+		return sets, []string{"#rk", "#et"}
+	}
+	values[":rk"], values[":et"] = str(st.RecordKey), versionNumber(st.Time)
+	return append(sets, "#rk = :rk", "#et = :et"), nil
 }
 
 // updateExpression joins SET and REMOVE clauses.
@@ -199,6 +195,11 @@ type EventRecord struct {
 }
 
 func decodeEvent(item map[string]types.AttributeValue) EventRecord {
+	story, _ := item[attrStory].(*types.AttributeValueMemberM)
+	var m map[string]types.AttributeValue
+	if story != nil {
+		m = story.Value
+	}
 	e := EventRecord{
 		Key:        strings.TrimPrefix(getStr(item, KeyAttribute), EventPrefix),
 		Status:     getStr(item, attrStatus),
@@ -206,14 +207,14 @@ func decodeEvent(item map[string]types.AttributeValue) EventRecord {
 		LeaseUntil: getMillis(item, attrLeaseUntil),
 		Story: Story{
 			RecordKey: getStr(item, RecordKeyAttribute),
-			EventID:   getStr(item, attrStoryEventID),
-			Source:    getStr(item, attrStorySource),
-			Type:      getStr(item, attrStoryType),
-			Outcome:   getStr(item, attrStoryOutcome),
-			Gsid:      getStr(item, attrStoryGsid),
-			ErrorCode: getStr(item, attrStoryErrorCode),
-			RequestID: getStr(item, attrStoryRequestID),
-			Detail:    getStr(item, attrStoryDetail),
+			EventID:   getStr(m, storyEventID),
+			Source:    getStr(m, storySource),
+			Type:      getStr(m, storyType),
+			Outcome:   getStr(m, storyOutcome),
+			Gsid:      getStr(m, storyGsid),
+			ErrorCode: getStr(m, storyErrorCode),
+			RequestID: getStr(m, storyRequestID),
+			Detail:    getStr(m, storyDetail),
 		},
 	}
 	if n, ok := getNum(item, attrAttempt); ok {
