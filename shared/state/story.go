@@ -68,8 +68,8 @@ const (
 var RecordIndexAttributes = []string{attrStatus, attrAttempt, attrCompleted, attrUpdatedAt, TTLAttribute, attrStory}
 
 // Story is what an event record keeps of an event and of its last
-// attempt. The consumer bounds its strings (the record stays under 1 KB, one
-// write unit).
+// attempt. The consumer bounds its strings (for ids of ordinary length the
+// record stays under 1 KB, one write unit).
 type Story struct {
 	// RecordKey is the record's key in the state table (GetGoal's key).
 	RecordKey string `json:"recordKey"`
@@ -79,7 +79,8 @@ type Story struct {
 	// Type is the event type (goal.upserted, ...).
 	Type string `json:"type"`
 	// Time is the event's CRM change time: the version it gives its
-	// record when applied.
+	// record when applied. It is kept only with a RecordKey (the two are
+	// RecordIndex's keys).
 	Time time.Time `json:"time"`
 	// Outcome is what the last attempt came to, in the apply function's
 	// words: done, stale, ignored, retry or permanent (sent to the DLQ).

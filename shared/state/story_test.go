@@ -179,6 +179,16 @@ func TestRecordEvents(t *testing.T) {
 	other.RecordKey = "hubspot/portal/62515:902"
 	finish("hubspot/portal/62515:o1", other)
 	finish("hubspot/portal/62515:plain", state.Story{})
+	// A story without a record key stays out of the index.
+	unkeyed := story("u1", 5, "permanent")
+	unkeyed.RecordKey = ""
+	if err := s.NoteEvent(ctx, "hubspot/portal/62515:u1", unkeyed); err != nil {
+		t.Fatal(err)
+	}
+	unkeyed.Time = time.Time{} // kept only with a record key: the two are the index's keys
+	if got, ok, _ := s.GetEvent(ctx, "hubspot/portal/62515:u1"); !ok || got.Story != unkeyed {
+		t.Errorf("unkeyed story: %+v", got)
+	}
 
 	ids := func(evs []state.EventRecord) []string {
 		var out []string
