@@ -334,6 +334,8 @@ func check(t *template) []string {
 	checkEnvironment(t, report)
 	checkRoute(t, report)
 	checkStateTable(t, report)
+	checkRecordIndex(t, report)
+	checkQueryDefinitions(t, report)
 	checkMonitoring(t, report)
 	checkRefusalAlarms(t, report)
 	checkSecretReaders(t, report)
@@ -1297,19 +1299,24 @@ func TestCheckerCatchesBrokenTemplates(t *testing.T) {
 		}, "IngestFunction: Architectures is [arm64 x86_64], want [arm64]"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			tpl := loadTemplate(t)
-			if p := check(tpl); len(p) != 0 {
-				t.Fatalf("the unmodified template already has problems: %q", p)
-			}
-			c.mutate(tpl.doc, tpl)
-			problems := check(tpl)
-			for _, p := range problems {
-				if strings.Contains(p, c.want) {
-					return
-				}
-			}
-			t.Errorf("checker missed the breakage: want a problem containing %q, got %q", c.want, problems)
-		})
+		t.Run(c.name, func(t *testing.T) { checkerFinds(t, c.mutate, c.want) })
 	}
+}
+
+// checkerFinds breaks a fresh copy of the template with mutate and requires
+// check to report a problem containing want.
+func checkerFinds(t *testing.T, mutate func(doc map[string]any, tpl *template), want string) {
+	t.Helper()
+	tpl := loadTemplate(t)
+	if p := check(tpl); len(p) != 0 {
+		t.Fatalf("the unmodified template already has problems: %q", p)
+	}
+	mutate(tpl.doc, tpl)
+	problems := check(tpl)
+	for _, p := range problems {
+		if strings.Contains(p, want) {
+			return
+		}
+	}
+	t.Errorf("checker missed the breakage: want a problem containing %q, got %q", want, problems)
 }

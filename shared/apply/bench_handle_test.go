@@ -42,8 +42,11 @@ func newMemStore() *memStore {
 func (m *memStore) Begin(_ context.Context, id string, lease time.Duration) (state.Claim, error) {
 	return state.Claim{EventID: id, Attempt: 1, LeaseUntil: time.Now().Add(lease)}, nil
 }
-func (m *memStore) Complete(context.Context, state.Claim, time.Duration) error { return nil }
-func (m *memStore) Release(context.Context, state.Claim) error                 { return nil }
+func (m *memStore) Complete(context.Context, state.Claim, time.Duration, state.Story) error {
+	return nil
+}
+func (m *memStore) Release(context.Context, state.Claim, state.Story) error { return nil }
+func (m *memStore) NoteEvent(context.Context, string, state.Story) error    { return nil }
 func (m *memStore) Extend(_ context.Context, c state.Claim, lease time.Duration) (state.Claim, error) {
 	c.LeaseUntil = time.Now().Add(lease)
 	return c, nil

@@ -75,7 +75,18 @@
 // the day counts DaySpentByOthers (EMF) and logs a warning with the next
 // probe and the day's reset.
 //
-// Its log line per message cuts the error text to 1 KiB and the Gainsight
+// Every event's story is kept in its event record (story.go,
+// state.Story): the outcome, the Gsid, the error code the DLQ gets (or
+// Gainsight's code of a retried failure) and Gainsight's request id, with
+// the record key and the CRM time. It rides on the Complete or Release that
+// ends the attempt (a dead-lettered event is released once it is in the
+// DLQ), so an applied event costs no extra DynamoDB call; only an event
+// dead-lettered before it was claimed (an unknown name, an owned field, a
+// future time) costs one write (NoteEvent). goalctl events reads them.
+//
+// Its log line per message carries event_id, event_type, source,
+// record_key, outcome and, for a failure, error and gainsight_request_id;
+// it cuts the error text to 1 KiB and the Gainsight
 // request id to 256 bytes (logbound.Cut); the DLQ attributes are cut to
 // 1 KiB. The Gainsight client has already redacted the access key from
 // every error and bounded the reply's text in it. The line also names the

@@ -135,10 +135,7 @@ func (s *Service) upsertGoal(ctx context.Context, w *work) (outcome, error) {
 	if err := s.goalTypeID(ctx, &req.Record); err != nil {
 		return classify(err), err
 	}
-	if err := s.call(ctx, func(ctx context.Context) error {
-		_, err := s.Gainsight.UpdateGoal(ctx, req)
-		return err
-	}); err != nil {
+	if err := s.updateGoal(ctx, w, req); err != nil {
 		return classify(err), err
 	}
 	w.gsid = gsid
@@ -177,11 +174,23 @@ func (s *Service) createGoal(ctx context.Context, w *work) (outcome, error) {
 		// by its external id before creating it.
 		return o, err
 	}
+	w.requestID = resp.RequestID
 	if resp.Goal.Gsid == "" {
 		return retry, fmt.Errorf("create goal %s: the answer carries no Gsid (request %s)", w.key, resp.RequestID)
 	}
 	w.gsid = resp.Goal.Gsid
 	return done, nil
+}
+
+// updateGoal sends the update and notes Gainsight's request id.
+func (s *Service) updateGoal(ctx context.Context, w *work, req *gainsight.UpdateGoalRequest) error {
+	return s.call(ctx, func(ctx context.Context) error {
+		resp, err := s.Gainsight.UpdateGoal(ctx, req)
+		if err == nil {
+			w.requestID = resp.RequestID
+		}
+		return err
+	})
 }
 
 // deleteGoal does what the mapping configured for a CRM delete: the event
@@ -203,10 +212,7 @@ func (s *Service) deleteGoal(ctx context.Context, w *work) (outcome, error) {
 	if err := s.goalTypeID(ctx, &req.Record); err != nil {
 		return classify(err), err
 	}
-	if err := s.call(ctx, func(ctx context.Context) error {
-		_, err := s.Gainsight.UpdateGoal(ctx, req)
-		return err
-	}); err != nil {
+	if err := s.updateGoal(ctx, w, req); err != nil {
 		return classify(err), err
 	}
 	w.gsid = gsid

@@ -85,9 +85,10 @@ func (s *Service) upsertMetric(ctx context.Context, w *work) (outcome, error) {
 		}
 		return o, err
 	}
+	w.requestID = resp.RequestID
 	if len(resp.SuccessList) == 0 || resp.SuccessList[0].Gsid == "" {
 		_ = s.Store.ClearCreating(ctx, w.key, w.ev.ID)
-		return permanent, &PermanentError{Code: "METRIC_REFUSED",
+		return permanent, &PermanentError{Code: "METRIC_REFUSED", RequestID: resp.RequestID,
 			Message: fmt.Sprintf("Gainsight refused metric %s (request %s): %s", w.key, resp.RequestID, failures(resp.FailureList))}
 	}
 	w.gsid = resp.SuccessList[0].Gsid
@@ -101,7 +102,10 @@ func (s *Service) deleteMetric(ctx context.Context, w *work) (outcome, error) {
 		return ignored, nil
 	}
 	if err := s.call(ctx, func(ctx context.Context) error {
-		_, err := s.Gainsight.DeleteMetrics(ctx, &gainsight.DeleteMetricsRequest{RecordIDs: []string{w.goal.Gsid}})
+		resp, err := s.Gainsight.DeleteMetrics(ctx, &gainsight.DeleteMetricsRequest{RecordIDs: []string{w.goal.Gsid}})
+		if err == nil {
+			w.requestID = resp.RequestID
+		}
 		return err
 	}); err != nil {
 		return classify(err), err
@@ -120,8 +124,9 @@ func (s *Service) updateMetric(ctx context.Context, w *work, in gainsight.Metric
 	if err != nil {
 		return classify(err), err
 	}
+	w.requestID = resp.RequestID
 	if len(resp.SuccessList) == 0 {
-		return permanent, &PermanentError{Code: "METRIC_REFUSED",
+		return permanent, &PermanentError{Code: "METRIC_REFUSED", RequestID: resp.RequestID,
 			Message: fmt.Sprintf("Gainsight refused metric %s (request %s): %s", w.key, resp.RequestID, failures(resp.FailureList))}
 	}
 	w.gsid = in.Record.Gsid

@@ -61,6 +61,9 @@ func (o outcome) acked() bool { return o != retry }
 type PermanentError struct {
 	Code    string // e.g. INVALID_EVENT, INVALID_STATUS_NAME
 	Message string
+	// RequestID is Gainsight's request id when its answer (a failure
+	// list) was the refusal.
+	RequestID string
 }
 
 func (e *PermanentError) Error() string { return e.Code + ": " + e.Message }
@@ -147,7 +150,7 @@ func reasonOf(err error) reason {
 	var api *gainsight.APIError
 	switch {
 	case errors.As(err, &perm):
-		return reason{Code: perm.Code, Message: perm.Message}
+		return reason{Code: perm.Code, Message: perm.Message, RequestID: perm.RequestID}
 	case errors.Is(err, goalevents.ErrOwnedField):
 		return reason{Code: CodeOwnedField, Message: err.Error()}
 	case errors.As(err, &api):

@@ -108,7 +108,7 @@ func (s *Service) prefetchGoals(ctx context.Context, msgs []*message) {
 			}
 			continue
 		}
-		k := stateKey(m.ev)
+		k := m.key
 		if _, seen := byKey[k]; !seen {
 			keys = append(keys, k)
 		}

@@ -39,8 +39,12 @@ type Gainsight interface {
 // Store is the part of *state.Store the consumer uses.
 type Store interface {
 	Begin(ctx context.Context, eventID string, lease time.Duration) (state.Claim, error)
-	Complete(ctx context.Context, c state.Claim, ttl time.Duration) error
-	Release(ctx context.Context, c state.Claim) error
+	// Complete and Release end an attempt and write the event's story
+	// with it (story.go); NoteEvent writes the story of an event sent to
+	// the DLQ before it was claimed.
+	Complete(ctx context.Context, c state.Claim, ttl time.Duration, st state.Story) error
+	Release(ctx context.Context, c state.Claim, st state.Story) error
+	NoteEvent(ctx context.Context, eventID string, st state.Story) error
 	LockGoal(ctx context.Context, recordKey, owner string, lease time.Duration) (state.Goal, bool, error)
 	UnlockGoal(ctx context.Context, recordKey, owner string) error
 	// Extend and ExtendLock renew a claim's lease and a record lock while
@@ -138,8 +142,10 @@ type Service struct {
 
 // message is one SQS record and what became of it.
 type message struct {
-	rec     events.SQSMessage
-	ev      *goalevents.Event
+	rec events.SQSMessage
+	ev  *goalevents.Event
+	// key is the event's record in the state table (stateKey), set with ev.
+	key     string
 	group   string
 	outcome outcome
 	err     error
@@ -153,6 +159,9 @@ type message struct {
 	// rb is the CRM read-back of the message's record (readBackBatch);
 	// nil when it was not read back.
 	rb *readBackResult
+	// applied is what the unit that applied the message ended on: the
+	// Gsid, Gainsight's request id and a note, for its story.
+	applied state.Story
 }
 
 // Handle is the Lambda handler for SQS events. It never fails the whole
@@ -224,6 +233,10 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 			if err := s.deadLetter(ctx, m); err != nil {
 				m.outcome, m.err = retry, fmt.Errorf("send to DLQ: %w (after: %v)", err, m.err)
 			}
+			// Released only now, with its story: dead-lettered, or to be
+			// retried when the DLQ refused it (b: the heartbeat stops
+			// renewing the claim).
+			b.endPermanent(ctx, m)
 		}
 	}
 	settleCopies(msgs)
@@ -251,7 +264,7 @@ func (s *Service) decode(r events.SQSMessage) *message {
 	} else if err := ev.Validate(); err != nil {
 		m.outcome, m.err = permanent, permanentf("INVALID_EVENT", "%v", err)
 	} else {
-		m.ev = &ev
+		m.ev, m.key = &ev, stateKey(&ev)
 		if m.group == "" {
 			m.group = ev.RecordKey()
 		}
@@ -400,7 +413,8 @@ func (s *Service) record(ctx context.Context, m *message) {
 		attrs = append(attrs, slog.String(LogMessageTraceID, f.Root))
 	}
 	if m.ev != nil {
-		attrs = append(attrs, slog.String("event_id", m.ev.ID), slog.String("event_type", string(m.ev.Type)), slog.String("source", m.ev.Source))
+		attrs = append(attrs, slog.String("event_id", m.ev.ID), slog.String("event_type", string(m.ev.Type)), slog.String("source", m.ev.Source),
+			slog.String("record_key", m.key))
 	}
 	if m.err != nil {
 		attrs = append(attrs, slog.String("error", logbound.Cut(m.err.Error(), logbound.MaxError)))

@@ -67,9 +67,10 @@ func (s *Service) upsertTemplate(ctx context.Context, w *work) (outcome, error) 
 		}
 		return retry, err
 	}
+	w.requestID = resp.RequestID
 	if len(resp.FailureList) > 0 || len(resp.SuccessList) == 0 {
 		_ = s.Store.ClearCreating(ctx, w.key, w.ev.ID)
-		return permanent, &PermanentError{Code: "TEMPLATE_REFUSED",
+		return permanent, &PermanentError{Code: "TEMPLATE_REFUSED", RequestID: resp.RequestID,
 			Message: fmt.Sprintf("Gainsight refused template %s (request %s): %s", w.key, resp.RequestID, failures(resp.FailureList))}
 	}
 	w.gsid = resp.SuccessList[0].Gsid
@@ -95,8 +96,9 @@ func (s *Service) deleteTemplate(ctx context.Context, w *work) (outcome, error) 
 	}); err != nil {
 		return classify(err), err
 	}
+	w.requestID = resp.RequestID
 	if len(resp.FailureList) > 0 {
-		return permanent, &PermanentError{Code: "TEMPLATE_DELETE_REFUSED",
+		return permanent, &PermanentError{Code: "TEMPLATE_DELETE_REFUSED", RequestID: resp.RequestID,
 			Message: fmt.Sprintf("Gainsight refused to delete template %s (request %s): %s", gsid, resp.RequestID, failures(resp.FailureList))}
 	}
 	w.deleted = gsid

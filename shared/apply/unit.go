@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -38,7 +39,7 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	if len(live) == 0 {
 		return
 	}
-	key := stateKey(live[0].ev)
+	key := live[0].key
 	// One consumer at a time works on a record (see state.Store.LockGoal);
 	// the lock comes with the record's state.
 	owner := lockOwner()
@@ -56,8 +57,10 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	}()
 	var fresh []*message
 	for _, m := range live {
+		m.applied.Gsid = g.Gsid // the record's goal, whatever becomes of the event
 		if !g.Version.IsZero() && m.ev.Time.Before(g.Version) {
 			m.err = fmt.Errorf("%w: event at %s, goal at %s", state.ErrStale, m.ev.Time.Format(time.RFC3339Nano), g.Version.Format(time.RFC3339Nano))
+			m.applied.Detail = "older than the goal's version " + g.Version.Format(time.RFC3339Nano) + " (event " + g.LastEventID + ")"
 			s.complete(ctx, m, stale)
 			continue
 		}
@@ -118,11 +121,20 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 			err = s.Store.ForgetGsid(ctx, key, w.deleted)
 		}
 	}
+	for _, m := range fresh {
+		if gsid := cmp.Or(w.gsid, w.deleted, w.goal.Gsid); gsid != "" {
+			m.applied.Gsid = gsid
+		}
+	}
 	if err != nil {
 		s.finish(ctx, fresh, err)
 		return
 	}
 	for _, m := range fresh {
+		m.applied.RequestID = w.requestID
+		if len(fresh) > 1 {
+			m.applied.Detail = fmt.Sprintf("merged: %d events of the record in one call", len(fresh))
+		}
 		s.complete(ctx, m, out)
 	}
 }
@@ -155,28 +167,47 @@ type work struct {
 	// explains a CANNOT_CREATE after it.
 	rb           *readBackResult
 	readBackNote string
+	// requestID is Gainsight's request id of the unit's last call that
+	// succeeded, for the events' stories.
+	requestID string
 }
 
 // finish ends the claims of msgs after err: retryable errors release the
 // claim so that the redelivery can claim it at once (a create whose outcome
 // is unknown is remembered on the goal record by MarkCreating instead).
-// Permanent ones release it too: the event goes to the DLQ, and when an
-// operator has fixed the cause a redrive must apply it, not find it
-// complete and drop it as a duplicate (a duplicate delivery meanwhile
-// fails the same way and is dead-lettered again).
+// Permanent ones are released too, once the event is in the DLQ
+// (endPermanent): when an operator has fixed the cause a redrive must
+// apply it, not find it complete and drop it as a duplicate (a duplicate
+// delivery meanwhile fails the same way and is dead-lettered again).
 func (s *Service) finish(ctx context.Context, msgs []*message, err error) {
 	o := classify(err)
 	for _, m := range msgs {
 		m.err = err
 		switch o {
-		case retry, permanent:
+		case retry:
 			m.outcome = o
 			if m.claim != nil {
-				_ = s.Store.Release(ctx, *m.claim)
+				_ = s.Store.Release(ctx, *m.claim, storyOf(m))
 			}
+		case permanent:
+			m.outcome = o
 		default:
 			s.complete(ctx, m, o)
 		}
+	}
+}
+
+// endPermanent records the story of a message that was to go to the DLQ
+// (m.outcome permanent, or retry when the DLQ refused it): with the
+// release of its claim, or, for an event refused before it was claimed,
+// with a write of its own (the only story write apply adds; never for an
+// applied event).
+func (s *Service) endPermanent(ctx context.Context, m *message) {
+	switch {
+	case m.claim != nil:
+		_ = s.Store.Release(ctx, *m.claim, storyOf(m))
+	case m.ev != nil && m.outcome == permanent:
+		_ = s.Store.NoteEvent(ctx, m.ev.Identity(), storyOf(m))
 	}
 }
 
@@ -188,7 +219,7 @@ func (s *Service) complete(ctx context.Context, m *message, o outcome) {
 	if m.claim == nil {
 		return
 	}
-	if err := s.Store.Complete(ctx, *m.claim, 0); err != nil {
+	if err := s.Store.Complete(ctx, *m.claim, 0, storyOf(m)); err != nil {
 		if o == done || o == ignored {
 			// Applied, but not recorded: a redelivery finds the goal's
 			// version equal to this event's and applies it once more,

@@ -373,14 +373,14 @@ func (hs *heldStore) drop(eventID string) {
 	hs.h.mu.Unlock()
 }
 
-func (hs *heldStore) Complete(ctx context.Context, c state.Claim, ttl time.Duration) error {
+func (hs *heldStore) Complete(ctx context.Context, c state.Claim, ttl time.Duration, st state.Story) error {
 	hs.drop(c.EventID)
-	return hs.Store.Complete(ctx, c, ttl)
+	return hs.Store.Complete(ctx, c, ttl, st)
 }
 
-func (hs *heldStore) Release(ctx context.Context, c state.Claim) error {
+func (hs *heldStore) Release(ctx context.Context, c state.Claim, st state.Story) error {
 	hs.drop(c.EventID)
-	return hs.Store.Release(ctx, c)
+	return hs.Store.Release(ctx, c, st)
 }
 
 func (hs *heldStore) LockGoal(ctx context.Context, recordKey, owner string, lease time.Duration) (state.Goal, bool, error) {

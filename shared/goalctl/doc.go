@@ -9,6 +9,8 @@
 //	                                       move it back, all or a selection
 //	goalctl backfill --file export.csv ... queue a CRM export as events
 //	goalctl quota --stack NAME             what is left of the minute and day
+//	goalctl events --record KEY            what became of a record's events
+//	goalctl events --id ID --source SRC    what became of one event
 //
 // --stack NAME (or GOALRELAY_STACK) reads the queue and DLQ URLs, the
 // state table and the webhook URL from the CloudFormation stack's outputs
@@ -25,6 +27,6 @@
 // errors.
 //
 // The package uses the shared packages (adapters' signing helpers, mapping,
-// queue, gainsight, quota) and the AWS SDK; nothing imports it but
+// queue, gainsight, quota, state) and the AWS SDK; nothing imports it but
 // cmd/goalctl.
 package goalctl

@@ -173,7 +173,7 @@ func NewRootCommand(env *Env) *cobra.Command {
 	a := &app{env: env.withDefaults()}
 	root := &cobra.Command{
 		Use:   "goalctl",
-		Short: "Operate goalrelay: send test webhooks, query goals, drain the DLQ, backfill, check the quota",
+		Short: "Operate goalrelay: send test webhooks, query goals, trace events, drain the DLQ, backfill, check the quota",
 		Long:  rootLong,
 		Example: `  export GOALRELAY_STACK=goalrelay    # or --stack goalrelay on each command
   goalctl send hubspot --url http://127.0.0.1:8080/webhooks/hubspot --secrets testevents/secrets.json
@@ -181,7 +181,8 @@ func NewRootCommand(env *Env) *cobra.Command {
   goalctl dlq list
   goalctl dlq redrive --error-code INVALID_STATUS_NAME
   goalctl backfill --file deals.csv --source hubspot --object deal --account 62515
-  goalctl quota --stack goalrelay -o json`,
+  goalctl quota --stack goalrelay -o json
+  goalctl events --record hubspot/portal/62515:901`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          groupArgs,
@@ -207,6 +208,7 @@ func NewRootCommand(env *Env) *cobra.Command {
 		newBackfillCommand(a),
 		newQuotaCommand(a),
 		newDoctorCommand(a),
+		newEventsCommand(a),
 	)
 	markRunErrors(root)
 	return root

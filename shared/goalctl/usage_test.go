@@ -43,6 +43,11 @@ func TestUsageErrors(t *testing.T) {
 		{"backfill unknown format", []string{"backfill", "--file", "x.xlsx", "--source", "hubspot", "--object", "deal", "--account", "1", "--dry-run"}, []string{"cannot tell the format"}},
 		{"backfill unknown source", []string{"backfill", "--file", "x.csv", "--source", "zoho", "--object", "deal", "--account", "1", "--dry-run"}, []string{`the mapping has no source "zoho"`}},
 		{"quota without table", []string{"quota"}, []string{"no state table: give --table or --stack NAME, or set GOALRELAY_STACK or STATE_TABLE"}},
+		{"events without what", []string{"events", "--table", "t"}, []string{"events needs --record KEY", "--id ID --source SOURCE"}},
+		{"events id without source", []string{"events", "--id", "e1", "--table", "t"}, []string{"--id needs --source"}},
+		{"events record and id", []string{"events", "--record", "k", "--id", "e1", "--source", "s", "--table", "t"}, []string{"--record or --id, not both"}},
+		{"events without table", []string{"events", "--record", "k"}, []string{"no state table", "STATE_TABLE"}},
+		{"events bad limit", []string{"events", "--record", "k", "--table", "t", "--limit", "0"}, []string{"--limit must be between 1 and 1000"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,7 +2,7 @@
 // what the apply function must remember between deliveries of an event.
 //
 // One table, partition key "pk" (String), TTL attribute "expiresAt" (epoch
-// seconds). This package owns two kinds of item in it:
+// seconds), one index (below). This package owns two kinds of item in it:
 //
 //   - goal#<recordKey>: the Gainsight Gsid of a CRM record, the version (CRM
 //     change time) of the last event applied to it, the id of that event,
@@ -11,9 +11,18 @@
 //     PutGoalApplied), and, while a create call is in flight or its
 //     outcome is unknown, a create-pending marker. Goal items never
 //     expire.
-//   - event#<eventId>: the idempotency record of one canonical event:
-//     IN_PROGRESS under a lease, RELEASED, or COMPLETE until expiresAt
-//     (at least three days: CRMs retry for 24 hours and more).
+//   - event#<source>:<id> (events.Event.Identity): the idempotency record
+//     of one canonical event: IN_PROGRESS under a lease, RELEASED, or
+//     COMPLETE until expiresAt (at least three days: CRMs retry for 24
+//     hours and more). It also tells the event's story (Story: record key,
+//     CRM time, type, and the last attempt's outcome, Gsid, error code and
+//     Gainsight request id), written by the same Complete or Release that
+//     ends an attempt, so the story costs no call of its own (story.go).
+//
+// The sparse global secondary index RecordIndex ("record-events", keys
+// recordKey and eventTime) holds the event records that carry a story:
+// RecordEvents reads a record's history with one Query, never a Scan;
+// GetEvent reads one event.
 //
 // The quota counters share the table but belong to package quota.
 //

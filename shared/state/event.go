@@ -144,29 +144,34 @@ func (s *Store) Begin(ctx context.Context, eventID string, lease time.Duration) 
 }
 
 // Complete marks the claimed event COMPLETE, to be kept for ttl (zero:
-// Options.CompleteTTL; never less than DefaultCompleteTTL). Begin then
+// Options.CompleteTTL; never less than DefaultCompleteTTL), with its story
+// (st; a Story without an Outcome leaves the story alone). Begin then
 // answers ErrDone for it until it expires. Completing an event that is
 // already COMPLETE (another attempt finished first) succeeds and keeps
-// the first completion. A claim whose lease expired may still complete:
-// its attempt did apply the event.
-func (s *Store) Complete(ctx context.Context, c Claim, ttl time.Duration) error {
+// the first completion and its story. A claim whose lease expired may
+// still complete: its attempt did apply the event.
+func (s *Store) Complete(ctx context.Context, c Claim, ttl time.Duration, st Story) error {
 	if c.EventID == "" {
 		return errors.New("state: Complete needs a claim")
 	}
 	now := s.opts.Now()
+	names := map[string]string{"#st": attrStatus}
+	values := map[string]types.AttributeValue{
+		":complete": str(StatusComplete),
+		":exp":      num(now.Add(completeTTL(ttl, s.opts.CompleteTTL)).Unix()),
+		":now":      num(now.UnixMilli()),
+		":attempt":  num(int64(c.Attempt)),
+	}
+	sets, removes := storyUpdate(st, names, values)
+	sets = append(sets, "#st = :complete", TTLAttribute+" = :exp", attrUpdatedAt+" = :now", attrCompleted+" = :attempt")
+	removes = append(removes, attrLeaseUntil)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table),
-		Key:       eventKey(c.EventID),
-		UpdateExpression: aws.String("SET #st = :complete, " + TTLAttribute + " = :exp, " + attrUpdatedAt + " = :now, " +
-			"completedAttempt = :attempt REMOVE " + attrLeaseUntil),
-		ConditionExpression:      aws.String("attribute_not_exists(" + KeyAttribute + ") OR #st <> :complete"),
-		ExpressionAttributeNames: map[string]string{"#st": attrStatus},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":complete": str(StatusComplete),
-			":exp":      num(now.Add(completeTTL(ttl, s.opts.CompleteTTL)).Unix()),
-			":now":      num(now.UnixMilli()),
-			":attempt":  num(int64(c.Attempt)),
-		},
+		TableName:                           aws.String(s.table),
+		Key:                                 eventKey(c.EventID),
+		UpdateExpression:                    aws.String(updateExpression(sets, removes)),
+		ConditionExpression:                 aws.String("attribute_not_exists(" + KeyAttribute + ") OR #st <> :complete"),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if _, ok := conditionFailed(err); err == nil || ok {
@@ -177,25 +182,33 @@ func (s *Store) Complete(ctx context.Context, c Claim, ttl time.Duration) error 
 
 // Release ends the claim's lease early after a failure whose outcome is
 // known to have changed nothing (a 429, a 5xx before anything was
-// written, a quota that ran out), so that the redelivery can claim the
-// event at once and does not take it for an unknown outcome. It fails with
-// ErrLeaseLost when the claim no longer holds the event.
-func (s *Store) Release(ctx context.Context, c Claim) error {
+// written, a quota that ran out), or after the event was sent to the DLQ,
+// so that the redelivery (or the redrive) can claim the event at once and
+// does not take it for an unknown outcome. st is the attempt's story (a
+// Story without an Outcome leaves the story alone). It fails with
+// ErrLeaseLost when the claim no longer holds the event, and then writes
+// nothing.
+func (s *Store) Release(ctx context.Context, c Claim, st Story) error {
 	if c.EventID == "" {
 		return errors.New("state: Release needs a claim")
 	}
+	names := map[string]string{"#st": attrStatus}
+	values := map[string]types.AttributeValue{
+		":released": str(StatusReleased),
+		":inprog":   str(StatusInProgress),
+		":attempt":  num(int64(c.Attempt)),
+		":now":      num(s.opts.Now().UnixMilli()),
+	}
+	sets, removes := storyUpdate(st, names, values)
+	sets = append(sets, "#st = :released", attrUpdatedAt+" = :now")
+	removes = append(removes, attrLeaseUntil)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.table),
-		Key:                      eventKey(c.EventID),
-		UpdateExpression:         aws.String("SET #st = :released, " + attrUpdatedAt + " = :now REMOVE " + attrLeaseUntil),
-		ConditionExpression:      aws.String("#st = :inprog AND " + attrAttempt + " = :attempt"),
-		ExpressionAttributeNames: map[string]string{"#st": attrStatus},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":released": str(StatusReleased),
-			":inprog":   str(StatusInProgress),
-			":attempt":  num(int64(c.Attempt)),
-			":now":      num(s.opts.Now().UnixMilli()),
-		},
+		TableName:                           aws.String(s.table),
+		Key:                                 eventKey(c.EventID),
+		UpdateExpression:                    aws.String(updateExpression(sets, removes)),
+		ConditionExpression:                 aws.String("#st = :inprog AND " + attrAttempt + " = :attempt"),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err == nil {

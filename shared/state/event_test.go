@@ -101,9 +101,9 @@ func TestBeginFlow(t *testing.T) {
 						}
 					}
 				case "complete":
-					err = s.Complete(t.Context(), claims[st.claim], 0)
+					err = s.Complete(t.Context(), claims[st.claim], 0, state.Story{})
 				case "release":
-					err = s.Release(t.Context(), claims[st.claim])
+					err = s.Release(t.Context(), claims[st.claim], state.Story{})
 				}
 				if !errors.Is(err, st.wantErr) || (err != nil) != (st.wantErr != nil) {
 					t.Fatalf("%s: err = %v, want %v", st.name, err, st.wantErr)
@@ -157,7 +157,7 @@ func TestEventRecordLayout(t *testing.T) {
 		t.Errorf("leaseUntil = %d", n)
 	}
 	for _, ttl := range []time.Duration{0, time.Hour, 96 * time.Hour} {
-		if err := s.Complete(t.Context(), cl, ttl); err != nil {
+		if err := s.Complete(t.Context(), cl, ttl, state.Story{}); err != nil {
 			t.Fatal(err)
 		}
 		item = getItem(t, client, table, "event#"+ev)

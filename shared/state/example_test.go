@@ -35,7 +35,7 @@ func Example() {
 	_ = store.MarkCreating(ctx, record, eventID)
 	// ... POST create → Gsid "1S01..." ...
 	fmt.Println("put:", store.PutGoalVersion(ctx, record, "1S01", changed, eventID))
-	fmt.Println("complete:", store.Complete(ctx, claim, 0))
+	fmt.Println("complete:", store.Complete(ctx, claim, 0, state.Story{}))
 
 	// The CRM retries hours later.
 	_, err = store.Begin(ctx, eventID, time.Minute)

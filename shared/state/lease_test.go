@@ -45,7 +45,7 @@ func TestExtendKeepsAShortLeaseAlive(t *testing.T) {
 	if _, err := s.Extend(ctx, next, lease); err != nil {
 		t.Errorf("new claim's Extend: %v", err)
 	}
-	if err := s.Complete(ctx, next, 0); err != nil {
+	if err := s.Complete(ctx, next, 0, state.Story{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Extend(ctx, next, lease); !errors.Is(err, state.ErrLeaseLost) {

@@ -36,6 +36,9 @@ const DefaultCompleteTTL = 72 * time.Hour
 type db interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	// Query reads RecordIndex (RecordEvents); the apply function never
+	// calls it.
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
 // Options configure a Store.
@@ -87,16 +90,29 @@ type tableAdmin interface {
 }
 
 // CreateTable creates the state table as the SAM template declares it
-// (on-demand capacity, partition key pk of type String, TTL on expiresAt),
+// (on-demand capacity, partition key pk of type String, TTL on expiresAt,
+// the index RecordIndex),
 // waits until it is active and turns TTL on. A table that already exists is
 // fine. It is meant for tests and the local stack; in AWS the template owns
 // the table.
 func CreateTable(ctx context.Context, client tableAdmin, name string) error {
 	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(KeyAttribute), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(KeyAttribute), KeyType: types.KeyTypeHash}},
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(KeyAttribute), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(RecordKeyAttribute), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(EventTimeAttribute), AttributeType: types.ScalarAttributeTypeN},
+		},
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String(KeyAttribute), KeyType: types.KeyTypeHash}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName: aws.String(RecordIndex),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(RecordKeyAttribute), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(EventTimeAttribute), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: RecordIndexAttributes},
+		}},
 	})
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {

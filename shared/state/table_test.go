@@ -1,6 +1,7 @@
 package state_test
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,8 +25,14 @@ func TestCreateTable(t *testing.T) {
 	if len(tbl.KeySchema) != 1 || aws.ToString(tbl.KeySchema[0].AttributeName) != "pk" || tbl.KeySchema[0].KeyType != types.KeyTypeHash {
 		t.Errorf("key schema = %+v, want pk HASH", tbl.KeySchema)
 	}
-	if len(tbl.AttributeDefinitions) != 1 || tbl.AttributeDefinitions[0].AttributeType != types.ScalarAttributeTypeS {
-		t.Errorf("attribute definitions = %+v, want pk S", tbl.AttributeDefinitions)
+	defs := map[string]types.ScalarAttributeType{}
+	for _, d := range tbl.AttributeDefinitions {
+		defs[aws.ToString(d.AttributeName)] = d.AttributeType
+	}
+	// pk, and the keys of the record index (story_test.go checks the index).
+	if want := map[string]types.ScalarAttributeType{"pk": types.ScalarAttributeTypeS, "recordKey": types.ScalarAttributeTypeS,
+		"eventTime": types.ScalarAttributeTypeN}; !maps.Equal(defs, want) {
+		t.Errorf("attribute definitions = %v, want %v", defs, want)
 	}
 	if tbl.BillingModeSummary == nil || tbl.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {
 		t.Errorf("billing mode = %+v, want PAY_PER_REQUEST", tbl.BillingModeSummary)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/apply"
+	"github.com/goalrelay/goalrelay/shared/devtools/awstest"
 	"github.com/goalrelay/goalrelay/shared/devtools/rie"
 	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
@@ -126,6 +127,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		} else {
 			fmt.Fprintln(stdout, SAMInvokeLines(envFile, *containerHost))
 		}
+	}
+	if key := st.BusiestRecord(ctx); key != "" {
+		fmt.Fprintln(stdout, EventsLine(st.MotoURL, st.TableName, key))
 	}
 	fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
 	<-ctx.Done()
@@ -344,6 +348,16 @@ func GoalsFetchLine(url, key string) string {
 		"  GAINSIGHT_BASE_URL=" + url + " GAINSIGHT_ACCESS_KEY=" + key + " \\\n" +
 		"    go run ./cmd/goalctl goals fetch --where '" + events.DefaultExternalIDField + " IS_NOT_NULL' \\\n" +
 		"    --select Gsid,Name," + events.DefaultExternalIDField
+}
+
+// EventsLine is the goalctl command that prints the story of a record's
+// events from the local state table (on moto_server at motoURL, with the
+// emulator's throwaway credentials).
+func EventsLine(motoURL, table, recordKey string) string {
+	return "\nWhat became of the events of one goal it wrote (the local state table):\n\n" +
+		"  AWS_ENDPOINT_URL_DYNAMODB=" + motoURL + " AWS_REGION=" + awstest.Region +
+		" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \\\n" +
+		"    go run ./cmd/goalctl events --record '" + recordKey + "' --table " + table
 }
 
 func oneLine(s string, n int) string {

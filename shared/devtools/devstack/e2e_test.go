@@ -28,6 +28,7 @@ import (
 	"github.com/goalrelay/goalrelay/shared/mapping"
 	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/sources/standardwebhooks"
+	"github.com/goalrelay/goalrelay/shared/state"
 	"github.com/goalrelay/goalrelay/testevents"
 )
 
@@ -150,6 +151,7 @@ func TestEndToEnd(t *testing.T) {
 		deliberate[d.EventID] = d
 	}
 	var dlqBefore, deadOnly int
+	var sent []goalevents.Event // every event the valid webhooks queued
 	t.Run("valid webhooks end as goals", func(t *testing.T) {
 		if len(deliberate) == 0 {
 			t.Fatal("the testevents have no deliberate permanent failure: the DLQ is not shown")
@@ -190,6 +192,7 @@ func TestEndToEnd(t *testing.T) {
 				byKey[ev.RecordKey()] = append(byKey[ev.RecordKey()], ev)
 				sources[ev.RecordKey()] = append(sources[ev.RecordKey()], f.File)
 			}
+			sent = append(sent, evs...)
 		}
 		if err := st.WaitDrained(ctx, 30*time.Second); err != nil {
 			t.Fatal(err)
@@ -328,6 +331,39 @@ func TestEndToEnd(t *testing.T) {
 		if esm.InvokeErrors > 0 {
 			t.Errorf("failed apply invocations: %s", esm.LastInvokeError)
 		}
+	})
+
+	// The apply bootstrap keeps every event's story in the state table: the
+	// applied ones, the stale ones, and the deliberate failures it sent to
+	// the DLQ with their error codes; make run's events line names a record.
+	t.Run("every event tells its story", func(t *testing.T) {
+		if len(sent) == 0 {
+			t.Skip("no events were sent")
+		}
+		store := state.New(dynamodb.NewFromConfig(st.AWS), st.TableName)
+		for _, ev := range sent {
+			rec, ok, err := store.GetEvent(ctx, ev.Identity())
+			if err != nil || !ok {
+				t.Errorf("%s: no event record (%v)", ev.ID, err)
+				continue
+			}
+			if rec.RecordKey != ev.RecordKey() || rec.EventID != ev.ID || rec.Source != ev.Source || !rec.Time.Equal(ev.Time) {
+				t.Errorf("%s: story %+v", ev.ID, rec.Story)
+			}
+			if d, dead := deliberate[ev.ID]; dead {
+				if rec.Outcome != "permanent" || rec.ErrorCode != d.ErrorCode {
+					t.Errorf("%s: outcome %s %s, want permanent %s", ev.ID, rec.Outcome, rec.ErrorCode, d.ErrorCode)
+				}
+			} else if !slices.Contains([]string{"done", "stale", "ignored"}, rec.Outcome) || rec.Status != state.StatusComplete {
+				t.Errorf("%s: outcome %s, state %s", ev.ID, rec.Outcome, rec.Status)
+			}
+		}
+		key := st.BusiestRecord(ctx)
+		evs, err := store.RecordEvents(ctx, key, 0)
+		if key == "" || err != nil || len(evs) < 2 {
+			t.Errorf("busiest record %q: %d events (%v)", key, len(evs), err)
+		}
+		t.Logf("busiest record %s: %d events; %s", key, len(evs), devstack.EventsLine(st.MotoURL, st.TableName, key))
 	})
 
 	t.Run("a permanent Gainsight error goes to the DLQ and a redrive brings it back", func(t *testing.T) {

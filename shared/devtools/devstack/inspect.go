@@ -6,10 +6,13 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/goalrelay/goalrelay/shared/apply"
 	"github.com/goalrelay/goalrelay/shared/gainsight/gainsighttest"
+	"github.com/goalrelay/goalrelay/shared/state"
 )
 
 // NewGoals returns the goals of the simulated tenant that were not part of
@@ -22,6 +25,28 @@ func (s *Stack) NewGoals() []gainsighttest.Goal {
 		}
 	}
 	return out
+}
+
+// BusiestRecord is the record key of the goal goalrelay wrote whose record
+// has the most events in the state table (the first such goal on a tie),
+// or "" when it wrote none or the table cannot be read.
+func (s *Stack) BusiestRecord(ctx context.Context) string {
+	store := state.New(dynamodb.NewFromConfig(s.AWS), s.TableName)
+	best, most := "", 0
+	for _, g := range s.NewGoals() {
+		key, _ := g.Fields[apply.DefaultExternalIDField].(string)
+		if key == "" {
+			continue
+		}
+		evs, err := store.RecordEvents(ctx, key, 0)
+		if err != nil {
+			return ""
+		}
+		if len(evs) > most {
+			best, most = key, len(evs)
+		}
+	}
+	return best
 }
 
 // Message is a message read from a queue without consuming it.
