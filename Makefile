@@ -62,7 +62,7 @@ bench:
 	$(GO) test -run '^$$' -bench BenchmarkDrain -benchtime 1x -count 3 ./shared/apply/ | tee -a bench.txt
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./shared/gainsight/ ./shared/mapping/ | tee -a bench.txt
 
-## chaos: the chaos benchmark (not part of test or bench; about 5 minutes): the workload
+## chaos: the chaos benchmark (not part of test or bench; about 2 minutes): the workload
 ## without faults, then with CHAOS_FLAGS' faults and SIGKILLs (go run ./cmd/goalrelay-chaos -h).
 CHAOS_FLAGS ?= -records 20 -versions 4 -faults 0.3 -kill-every 30s -visibility 30s -time-limit 4m
 chaos: pytools
