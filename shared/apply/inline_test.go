@@ -20,11 +20,7 @@ import (
 // after two update calls. Without the inline retry it goes back to the
 // queue.
 func TestBlipHealsInTheSameInvocation(t *testing.T) {
-	e := newEnv(t)
-	e.warm()
-	ctx := t.Context()
-	e.handle(ctx, e.batch(goalEvent("e1", "901", 0, fullGoal("x"))))
-	e.sim.ResetStats()
+	e, ctx := knownGoal(t)
 	e.sim.FailNext(1, gt.FaultUnavailable)
 	if failed := e.handle(ctx, e.batch(goalEvent("e2", "901", 1, map[string]any{"Name": "y"}))); len(failed) != 0 {
 		t.Fatalf("failed = %v, want none; logs:\n%s", failed, e.logs)
@@ -103,11 +99,7 @@ func TestNoInlineRetryForRefusals(t *testing.T) {
 		{"503 with Retry-After", gt.Fault{Status: http.StatusServiceUnavailable, Header: http.Header{"Retry-After": []string{"1"}}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.warm()
-			ctx := t.Context()
-			e.handle(ctx, e.batch(goalEvent("e1", "901", 0, fullGoal("x"))))
-			e.sim.ResetStats()
+			e, ctx := knownGoal(t)
 			e.sim.FailNext(1, c.fault)
 			if failed := e.handle(ctx, e.batch(goalEvent("e2", "901", 1, map[string]any{"Name": "y"}))); len(failed) != 1 {
 				t.Fatalf("failed = %v, want the message", failed)
@@ -124,11 +116,7 @@ func TestNoInlineRetryForRefusals(t *testing.T) {
 // acknowledged as a duplicate instead of waiting out the first copy's
 // claim. When the first copy is retried, the copy comes back with it.
 func TestCopiesInOneBatchApplyOnce(t *testing.T) {
-	e := newEnv(t)
-	e.warm()
-	ctx := t.Context()
-	e.handle(ctx, e.batch(goalEvent("e1", "901", 0, fullGoal("x"))))
-	e.sim.ResetStats()
+	e, ctx := knownGoal(t)
 	ev := goalEvent("e2", "901", 1, map[string]any{"Name": "y"})
 	b := e.batch(ev, ev)
 	if failed := e.handle(ctx, b); len(failed) != 0 {
@@ -170,11 +158,7 @@ func (f *foreignWrite) UpdateGoal(ctx context.Context, r *gainsight.UpdateGoalRe
 // consumer between the failed attempt and the inline one; the unit goes
 // back to the queue instead of writing its older event over the newer one.
 func TestNoInlineRetryOverAnotherWrite(t *testing.T) {
-	e := newEnv(t)
-	e.warm()
-	ctx := t.Context()
-	e.handle(ctx, e.batch(goalEvent("e1", "901", 0, fullGoal("x"))))
-	e.sim.ResetStats()
+	e, ctx := knownGoal(t)
 	ev := goalEvent("e2", "901", 1, map[string]any{"Name": "y"})
 	store := state.New(e.db, e.table)
 	e.svc.Gainsight = &foreignWrite{Gainsight: e.svc.Gainsight, write: func() {
@@ -189,4 +173,17 @@ func TestNoInlineRetryOverAnotherWrite(t *testing.T) {
 	if n := e.calls(gt.EndpointGoalUpdate); n != 0 {
 		t.Errorf("%d updates reached Gainsight after the newer write, want 0", n)
 	}
+}
+
+// knownGoal is an env whose record 901 has a goal in Gainsight, with the
+// simulator's counts reset.
+func knownGoal(t *testing.T) (*env, context.Context) {
+	e := newEnv(t)
+	e.warm()
+	ctx := t.Context()
+	if failed := e.handle(ctx, e.batch(goalEvent("e1", "901", 0, fullGoal("x")))); len(failed) != 0 {
+		t.Fatalf("set-up failed: %v", failed)
+	}
+	e.sim.ResetStats()
+	return e, ctx
 }

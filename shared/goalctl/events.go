@@ -112,15 +112,8 @@ func runEvents(ctx context.Context, a *app, f *eventsFlags) error {
 	if f.limit < 1 || f.limit > state.MaxRecordEvents {
 		return usageErrorf("--limit must be between 1 and %d", state.MaxRecordEvents)
 	}
-	// --table, else the stack's table, else $STATE_TABLE.
-	if err := a.fromStack(ctx, &f.table, OutputStateTable); err != nil {
+	if err := a.stateTable(ctx, &f.table); err != nil {
 		return err
-	}
-	if f.table == "" {
-		f.table = a.env.Getenv(EnvStateTable)
-	}
-	if f.table == "" {
-		return usageErrorf("no state table: give --table or --stack NAME, or set %s or %s", EnvStack, EnvStateTable)
 	}
 	cfg, err := a.awsConfig(ctx)
 	if err != nil {

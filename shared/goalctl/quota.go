@@ -104,15 +104,8 @@ func runQuota(cmd *cobra.Command, a *app, f *quotaFlags) error {
 	if f.perMinute < 1 || f.perDay < 1 {
 		return usageErrorf("--calls-per-minute and --calls-per-day must be at least 1")
 	}
-	// --table, else the stack's table, else $STATE_TABLE.
-	if err := a.fromStack(ctx, &f.table, OutputStateTable); err != nil {
+	if err := a.stateTable(ctx, &f.table); err != nil {
 		return err
-	}
-	if f.table == "" {
-		f.table = a.env.Getenv(EnvStateTable)
-	}
-	if f.table == "" {
-		return usageErrorf("no state table: give --table or --stack NAME, or set %s or %s", EnvStack, EnvStateTable)
 	}
 	rep, err := readQuota(ctx, a, f)
 	if err != nil {
@@ -152,4 +145,19 @@ func readQuota(ctx context.Context, a *app, f *quotaFlags) (*QuotaReport, error)
 		Minute: QuotaWindow{Limit: f.perMinute, Used: f.perMinute - r.MinuteLeft, Left: r.MinuteLeft, Resets: r.MinuteResets.UTC()},
 		Day:    QuotaWindow{Limit: f.perDay, Used: f.perDay - r.DayLeft, Left: r.DayLeft, Resets: r.DayResets.UTC()},
 	}, nil
+}
+
+// stateTable fills an empty *table: the stack's table (--stack,
+// GOALRELAY_STACK), else $STATE_TABLE; with neither it is a usage error.
+func (a *app) stateTable(ctx context.Context, table *string) error {
+	if err := a.fromStack(ctx, table, OutputStateTable); err != nil {
+		return err
+	}
+	if *table == "" {
+		*table = a.env.Getenv(EnvStateTable)
+	}
+	if *table == "" {
+		return usageErrorf("no state table: give --table or --stack NAME, or set %s or %s", EnvStack, EnvStateTable)
+	}
+	return nil
 }
