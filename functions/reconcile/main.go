@@ -51,6 +51,7 @@ func main() {
 		},
 		Sources:  cfg.Sources,
 		Lookback: cfg.Lookback,
+		MaxPages: cfg.PagesPerRun,
 		Log:      log,
 	}
 	// Off without CRM_CREDENTIALS_ID; a source without a member in that

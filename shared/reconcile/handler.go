@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,10 @@ type Config struct {
 	// MappingFile is the mapping (MAPPING_FILE; the shipped defaults when
 	// empty), the same file as ingest's and apply's.
 	MappingFile string
+	// PagesPerRun bounds the pages of 100 records one run queues per
+	// source (RECONCILE_PAGES_PER_RUN, default 0: no bound but the
+	// function's time-out), and so the CRM calls it makes.
+	PagesPerRun int
 }
 
 // DefaultLookback is Config.Lookback's default.
@@ -70,6 +75,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		*dst = d
 	}
+	if v := strings.TrimSpace(getenv("RECONCILE_PAGES_PER_RUN")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			problems = append(problems, fmt.Sprintf("RECONCILE_PAGES_PER_RUN %q is not a number of pages", v))
+		}
+		c.PagesPerRun = n
+	}
 	dur("RECONCILE_LOOKBACK", &c.Lookback)
 	dur("RECONCILE_LAG", &c.Lag)
 	if len(problems) > 0 {
@@ -90,6 +102,8 @@ type Handler struct {
 	Targets  Targets
 	Sources  []string
 	Lookback time.Duration
+	// MaxPages bounds each source's run (Config.PagesPerRun).
+	MaxPages int
 	Log      *slog.Logger
 }
 
@@ -138,7 +152,7 @@ func (h *Handler) Handle(ctx context.Context) (Report, error) {
 		if lookback <= 0 {
 			lookback = DefaultLookback
 		}
-		p, err := h.Sweeper.Sweep(ctx, Run{Source: src, Object: t.Object, Reader: t.Reader, Since: h.Sweeper.now().Add(-lookback)})
+		p, err := h.Sweeper.Sweep(ctx, Run{Source: src, Object: t.Object, Reader: t.Reader, Since: h.Sweeper.now().Add(-lookback), MaxPages: h.MaxPages})
 		rep.Sources = append(rep.Sources, p)
 		attrs := []any{slog.String("source", src), slog.Time("from", p.From), slog.Time("watermark", p.Watermark),
 			slog.Int("listed", p.Listed), slog.Int("events", p.Events), slog.Int("pages", p.Pages),

@@ -56,13 +56,15 @@ func TestHandlerSweepsSourcesWithCredentialsAndSkipsTheOthers(t *testing.T) {
 
 func TestConfigFromEnv(t *testing.T) {
 	env := map[string]string{"QUEUE_URL": "https://q", "STATE_TABLE": "t", "RECONCILE_SOURCES": " hubspot/portal/1 ,, pipedrive/company/2",
-		"RECONCILE_LOOKBACK": "2h"}
+		"RECONCILE_LOOKBACK": "2h", "RECONCILE_PAGES_PER_RUN": "3"}
 	c, err := reconcile.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil || !slices.Equal(c.Sources, []string{"hubspot/portal/1", "pipedrive/company/2"}) || c.Lookback != 2*time.Hour || c.Lag != reconcile.DefaultLag {
+	if err != nil || !slices.Equal(c.Sources, []string{"hubspot/portal/1", "pipedrive/company/2"}) || c.Lookback != 2*time.Hour || c.Lag != reconcile.DefaultLag || c.PagesPerRun != 3 {
 		t.Fatalf("%+v, %v", c, err)
 	}
-	_, err = reconcile.ConfigFromEnv(func(k string) string { return map[string]string{"RECONCILE_LAG": "soon"}[k] })
-	for _, want := range []string{"QUEUE_URL is required", "STATE_TABLE is required", "RECONCILE_LAG"} {
+	_, err = reconcile.ConfigFromEnv(func(k string) string {
+		return map[string]string{"RECONCILE_LAG": "soon", "RECONCILE_PAGES_PER_RUN": "-1"}[k]
+	})
+	for _, want := range []string{"QUEUE_URL is required", "STATE_TABLE is required", "RECONCILE_LAG", "RECONCILE_PAGES_PER_RUN"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not say %q", err, want)
 		}
