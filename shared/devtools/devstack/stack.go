@@ -367,7 +367,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 
 type builds struct {
 	emulator, ingest, apply, reconcile string
-	err                     error
+	err                                error
 }
 
 // build compiles the emulator and the bootstraps in parallel.
