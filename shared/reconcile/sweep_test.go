@@ -219,6 +219,15 @@ func deal(id string, at time.Time, fields map[string]any) webhook.Change {
 		Object: "deal", RecordID: id, Op: webhook.OpUpsert, OccurredAt: at, Fields: fields}
 }
 
+// secondApart is n deals modified a second apart from t0.
+func secondApart(t0 time.Time, n int) []webhook.Change {
+	var list []webhook.Change
+	for i := range n {
+		list = append(list, deal(fmt.Sprint(i+1), t0.Add(time.Duration(i)*time.Second), nil))
+	}
+	return list
+}
+
 func TestACRMErrorKeepsWhatWasListedAndSameInstantRecordsAreNotLost(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	list := []webhook.Change{deal("1", t0, nil), deal("2", t0.Add(time.Second), nil), deal("3", t0.Add(time.Second), nil)}
@@ -256,10 +265,7 @@ func TestUnmappableRecordsAreCountedNotQueued(t *testing.T) {
 
 func TestAFailedQueueLeavesTheWatermarkBeforeThePage(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	var list []webhook.Change
-	for i := range 30 {
-		list = append(list, deal(fmt.Sprint(i+1), t0.Add(time.Duration(i)*time.Second), nil))
-	}
+	list := secondApart(t0, 30)
 	pub, marks := &published{fail: 15}, &memMarks{}
 	sw := &reconcile.Sweeper{Publisher: pub, Mapper: mapping.Default(), Watermarks: marks, PageSize: 10,
 		Now: func() time.Time { return t0.Add(time.Hour) }}
@@ -278,10 +284,7 @@ func TestAFailedQueueLeavesTheWatermarkBeforeThePage(t *testing.T) {
 
 func TestARunPastItsDeadlineMarginStops(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	var list []webhook.Change
-	for i := range 30 {
-		list = append(list, deal(fmt.Sprint(i+1), t0.Add(time.Duration(i)*time.Second), nil))
-	}
+	list := secondApart(t0, 30)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	pub := &published{}

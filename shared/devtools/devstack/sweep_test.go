@@ -30,19 +30,8 @@ func TestSweepThroughTheBootstraps(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
 	defer cancel()
-	logs := &syncBuffer{}
-	st, err := devstack.Start(ctx, devstack.Options{Output: logs, Root: "../../..", PublicBaseURL: publicBase,
-		ReconcileEnv:   []string{"RECONCILE_PAGES_PER_RUN=1"},
+	st, _ := startStack(t, ctx, devstack.Options{PublicBaseURL: publicBase, ReconcileEnv: []string{"RECONCILE_PAGES_PER_RUN=1"},
 		CallsPerMinute: 3000, TenantCallsPerMinute: 5000, ApplyTimeout: 60})
-	if err != nil {
-		t.Fatalf("start: %v\n%s", err, logs)
-	}
-	defer st.Close()
-	defer func() {
-		if t.Failed() {
-			t.Logf("stack output:\n%s", logs)
-		}
-	}()
 	base := time.Now().Add(-30 * time.Minute).Truncate(time.Millisecond)
 	st.HubSpot.PutCompany("5001", "Globex")
 	put := func(first, n int, at time.Time) {
