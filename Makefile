@@ -10,7 +10,7 @@ LAMBDA_ARCH  ?= arm64
 export PATH := $(PATH):$(CURDIR)/.venv/bin
 
 .PHONY: all help build lint test test-short run bench chaos latency clean tools pytools \
-        build-IngestFunction build-ApplyFunction
+        build-IngestFunction build-ApplyFunction build-ReconcileFunction
 
 all: build
 
@@ -24,10 +24,10 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-## build: both Lambda bootstraps for the host (bin/<fn>/bootstrap) and the tools.
+## build: the Lambda bootstraps for the host (bin/<fn>/bootstrap) and the tools.
 build:
 	@mkdir -p $(BIN)
-	for fn in ingest apply; do \
+	for fn in ingest apply reconcile; do \
 	  CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(BIN)/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -75,7 +75,7 @@ latency: pytools
 
 ## SAM's makefile builder calls these with ARTIFACTS_DIR set.
 # A mapping file of your own (mapping.yaml at the top level) ships beside the
-# ingest and apply bootstraps (apply maps CRM read-backs with it); set the
+# ingest, apply and reconcile bootstraps (apply and reconcile map CRM read-backs with it); set the
 # MappingFile parameter to /var/task/mapping.yaml.
 build-IngestFunction:
 	GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/ingest
@@ -83,6 +83,11 @@ build-IngestFunction:
 
 build-ApplyFunction:
 	GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/apply
+	if [ -f mapping.yaml ]; then cp mapping.yaml $(ARTIFACTS_DIR)/mapping.yaml; fi
+
+# The reconciliation sweep maps the records it lists with the same mapping.
+build-ReconcileFunction:
+	GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/reconcile
 	if [ -f mapping.yaml ]; then cp mapping.yaml $(ARTIFACTS_DIR)/mapping.yaml; fi
 
 clean:

@@ -283,6 +283,12 @@ var archRules = []*archRule{
 		Check:  forbid(packages, under("shared/apply"), badAnyOf(isAdapter)),
 	},
 	{
+		Name:   "reconcile-no-adapter-gainsight",
+		Doc:    "shared/reconcile imports no adapter and nothing from Gainsight, even transitively",
+		Source: "shared/reconcile/doc.go",
+		Check:  forbid(packages, is("shared/reconcile"), badAnyOf(isAdapter, under("shared/gainsight"))),
+	},
+	{
 		Name:   "ingest-apply-independent",
 		Doc:    "shared/ingest and shared/apply do not import each other, even transitively",
 		Source: "architecture",
@@ -713,6 +719,7 @@ func TestArchitectureRulesCanFail(t *testing.T) {
 				"shared/ingest":                       "shared/sources shared/queue",
 				"shared/queue":                        "events " + sqs,
 				"shared/apply":                        "shared/gainsight shared/queue shared/state",
+				"shared/reconcile":                    "shared/webhook shared/queue events",
 				"shared/state":                        dynamo + " " + sdk + " fmt",
 				"shared/gainsight":                    "net/http",
 				"shared/gainsight/gainsighttest":      "net/http testing",
@@ -792,6 +799,15 @@ func TestArchitectureRulesCanFail(t *testing.T) {
 				"shared/sources/hubspot": "shared/webhook",
 			}),
 			want: []archViolation{v("apply-no-adapter", "shared/apply", "shared/apply", "shared/sources", "shared/sources/hubspot")},
+		},
+		{
+			name: "reconcile reaches the Gainsight client",
+			packages: graph(edges{
+				"shared/reconcile": "shared/readback",
+				"shared/readback":  "shared/gainsight",
+				"shared/gainsight": "net/http",
+			}),
+			want: []archViolation{v("reconcile-no-adapter-gainsight", "shared/reconcile", "shared/reconcile", "shared/readback", "shared/gainsight")},
 		},
 		{
 			name: "ingest reaches apply",

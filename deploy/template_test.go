@@ -31,6 +31,7 @@ var envByFunction = map[string][]string{
 		"GAINSIGHT_BASE_URL", "GAINSIGHT_ACCESS_KEY_SECRET_ID", "DLQ_URL", "STATE_TABLE",
 		"GAINSIGHT_CALLS_PER_MINUTE", "GAINSIGHT_CALLS_PER_DAY", "MAX_FUTURE_SKEW", "CRM_CREDENTIALS_ID",
 	},
+	"ReconcileFunction": {"QUEUE_URL", "STATE_TABLE", "CRM_CREDENTIALS_ID"},
 }
 
 // envDefaults are the documented defaults that the template's parameters must keep.
@@ -347,7 +348,7 @@ func check(t *template) []string {
 // functions that call the CRMs' APIs alone.
 var secretReaders = map[string][]string{
 	"WebhookSecrets": {"IngestFunction"},
-	"CrmCredentials": {"ApplyFunction"},
+	"CrmCredentials": {"ApplyFunction", "ReconcileFunction"},
 }
 
 // checkSecretReaders: every function's policies name only the secrets it
@@ -376,7 +377,7 @@ type reporter func(format string, args ...any)
 // exists and, for BuildMethod makefile, the Makefile there has build-<LogicalId>.
 func checkFunctions(t *template, report reporter) {
 	fns := t.ids("AWS::Serverless::Function")
-	for _, want := range []string{"IngestFunction", "ApplyFunction"} {
+	for _, want := range []string{"IngestFunction", "ApplyFunction", "ReconcileFunction"} {
 		if !slices.Contains(fns, want) {
 			report("%s: no AWS::Serverless::Function with this logical id", want)
 		}
@@ -624,6 +625,8 @@ var required = map[string][]string{
 	"ApplyFunction": {"secretsmanager:DescribeSecret", "sqs:ChangeMessageVisibility", "sqs:ChangeMessageVisibilityBatch",
 		"sqs:GetQueueUrl", "sqs:GetQueueAttributes",
 		"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
+	// The sweep reads and writes its watermarks.
+	"ReconcileFunction": {"secretsmanager:DescribeSecret", "dynamodb:GetItem", "dynamodb:PutItem"},
 }
 
 // checkPermissions: every action in required is allowed by an inline
@@ -711,7 +714,7 @@ func hasWildcard(v any) bool {
 // checkEnvironment: the environment variable names of the README's public
 // interface, with a value.
 func checkEnvironment(t *template, report reporter) {
-	for _, fnID := range []string{"IngestFunction", "ApplyFunction"} {
+	for _, fnID := range []string{"IngestFunction", "ApplyFunction", "ReconcileFunction"} {
 		fn := t.functionProps(fnID)
 		if fn == nil {
 			continue

@@ -8,6 +8,8 @@
 //	goalctl dlq redrive --stack NAME [--id ID ... | --error-code CODE ...]
 //	                                       move it back, all or a selection
 //	goalctl backfill --file export.csv ... queue a CRM export as events
+//	goalctl reconcile --source S --since T list the CRM's modified records
+//	                                       and queue their events (sweep)
 //	goalctl quota --stack NAME             what is left of the minute and day
 //	goalctl events --record KEY            what became of a record's events
 //	goalctl events --id ID --source SRC    what became of one event

@@ -181,6 +181,7 @@ func NewRootCommand(env *Env) *cobra.Command {
   goalctl dlq list
   goalctl dlq redrive --error-code INVALID_STATUS_NAME
   goalctl backfill --file deals.csv --source hubspot --object deal --account 62515
+  goalctl reconcile --source hubspot/portal/62515 --since 72h
   goalctl quota --stack goalrelay -o json
   goalctl events --record hubspot/portal/62515:901`,
 		SilenceErrors: true,
@@ -206,6 +207,7 @@ func NewRootCommand(env *Env) *cobra.Command {
 		newGoalsCommand(a),
 		newDLQCommand(a),
 		newBackfillCommand(a),
+		newReconcileCommand(a),
 		newQuotaCommand(a),
 		newDoctorCommand(a),
 		newEventsCommand(a),

@@ -10,13 +10,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/goalrelay/goalrelay/shared/crm/hubspotapi/hubspottest"
 	"github.com/goalrelay/goalrelay/shared/goalctl"
 )
 
@@ -170,6 +173,25 @@ func TestBinaryStack(t *testing.T) {
 	var bf goalctl.BackfillResult
 	if err := json.Unmarshal([]byte(r.stdout), &bf); err != nil || bf.QueueURL != out[goalctl.OutputQueueURL] || bf.Queued != bf.EventCount || bf.Queued == 0 {
 		t.Errorf("backfill %+v, %v\n%s", bf, err, r)
+	}
+
+	// Reconcile queues on the stack's queue, with its progress in the
+	// stack's table. (moto's CloudFormation gives no output for a secret:
+	// the credentials secret is named.)
+	hs := hubspottest.NewServer(t)
+	hs.PutCompany("5001", "Globex")
+	hs.PutDeal(hubspottest.Deal{ID: "902", CompanyID: "5001", Modified: time.Now().Add(-time.Hour),
+		Properties: map[string]string{"dealname": "Renewal", "dealstage": "contractsent"}})
+	if _, err := secretsmanager.NewFromConfig(q.cfg).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("gr-test/crm-credentials"),
+		SecretString: aws.String(`{"hubspot":{"accessToken":"` + hs.Token + `"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	r = execGoalctl(t, append(stackEnv, "HUBSPOT_API_URL="+hs.URL), "reconcile", "--source", "hubspot/portal/62515", "--since", "2026-01-01",
+		"--credentials-secret", "gr-test/crm-credentials", "--no-progress", "-o", "json")
+	wantCode(t, r, goalctl.ExitOK)
+	var rc goalctl.ReconcileResult
+	if err := json.Unmarshal([]byte(r.stdout), &rc); err != nil || rc.QueueURL != out[goalctl.OutputQueueURL] || rc.Events != 1 || rc.Key == "" {
+		t.Errorf("reconcile %+v, %v\n%s", rc, err, r)
 	}
 
 	// Send posts to the stack's webhook URL and the source.

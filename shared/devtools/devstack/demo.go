@@ -113,6 +113,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	printGoals(stdout, st)
 	dlq := printDLQ(ctx, stdout, st, set.DeadLetters())
 	code := printSummary(ctx, stdout, st, sum, drainErr, dlq)
+	if err := demoReadBackAndSweep(ctx, st, stdout, *drain); err != nil {
+		if ctx.Err() != nil {
+			return 130
+		}
+		fmt.Fprintf(stdout, "  FAIL: %v\n\n", err)
+		code = 1
+	}
 	if exitAfter {
 		return code
 	}

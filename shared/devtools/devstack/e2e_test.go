@@ -49,6 +49,26 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// startStack starts the local stack with o (its output to a buffer, the
+// module root set), closed by t.Cleanup; the stack's output is logged when
+// the test fails.
+func startStack(t *testing.T, ctx context.Context, o devstack.Options) (*devstack.Stack, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	o.Output, o.Root = logs, "../../.."
+	st, err := devstack.Start(ctx, o)
+	if err != nil {
+		t.Fatalf("start: %v\n%s", err, logs)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("stack output:\n%s", logs)
+		}
+		st.Close()
+	})
+	return st, logs
+}
+
 // capture is an ingest.Publisher that keeps what would be queued.
 type capture struct{ evs []goalevents.Event }
 
@@ -88,19 +108,9 @@ func TestEndToEnd(t *testing.T) {
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	logs := &syncBuffer{}
 	// ContainerHost 127.0.0.1: the forwarders sam local invoke uses on
 	// Linux, served where a test may connect.
-	st, err := devstack.Start(ctx, devstack.Options{Output: logs, Root: "../../..", ContainerHost: "127.0.0.1"})
-	if err != nil {
-		t.Fatalf("start: %v\n%s", err, logs)
-	}
-	defer st.Close()
-	defer func() {
-		if t.Failed() {
-			t.Logf("stack output:\n%s", logs)
-		}
-	}()
+	st, _ := startStack(t, ctx, devstack.Options{ContainerHost: "127.0.0.1"})
 	t.Logf("stack up in %s", time.Since(began).Round(time.Millisecond))
 
 	now := time.Now()

@@ -70,17 +70,7 @@ func TestReadBackThroughTheBootstraps(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
-	logs := &syncBuffer{}
-	st, err := devstack.Start(ctx, devstack.Options{Output: logs, Root: "../../..", PublicBaseURL: publicBase})
-	if err != nil {
-		t.Fatalf("start: %v\n%s", err, logs)
-	}
-	defer st.Close()
-	defer func() {
-		if t.Failed() {
-			t.Logf("stack output:\n%s", logs)
-		}
-	}()
+	st, logs := startStack(t, ctx, devstack.Options{PublicBaseURL: publicBase})
 	now := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
 	st.HubSpot.PutCompany("5001", "Globex")
 	st.HubSpot.PutCompany("5002", "Initech")

@@ -67,9 +67,10 @@ type Options struct {
 	// PublicBaseURL is the ingest function's PUBLIC_BASE_URL ("" as in
 	// testevents/env.json: https://<Host>).
 	PublicBaseURL string
-	// IngestEnv and ApplyEnv are extra environment (KEY=VALUE) for the
-	// functions, e.g. AWS_LAMBDA_LOG_FORMAT=JSON or LOG_LEVEL.
-	IngestEnv, ApplyEnv []string
+	// IngestEnv, ApplyEnv and ReconcileEnv are extra environment
+	// (KEY=VALUE) for the functions, e.g. AWS_LAMBDA_LOG_FORMAT=JSON,
+	// LOG_LEVEL or RECONCILE_PAGES_PER_RUN.
+	IngestEnv, ApplyEnv, ReconcileEnv []string
 	// Output receives the functions', the emulator's and the stack's log
 	// lines; nil discards them.
 	Output io.Writer
@@ -133,8 +134,9 @@ type Stack struct {
 	Moto *awstest.Moto
 	AWS  aws.Config
 	SQS  *sqs.Client
-	// Ingest and Apply are the functions under aws-lambda-rie.
-	Ingest, Apply *rie.Function
+	// Ingest and Apply are the functions under aws-lambda-rie; Reconcile
+	// is the sweep, invoked by Sweep (nothing schedules it locally).
+	Ingest, Apply, Reconcile *rie.Function
 
 	out      *syncWriter
 	front    *http.Server
@@ -298,6 +300,19 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		applyEnv = append(applyEnv, "GAINSIGHT_CALLS_PER_DAY="+strconv.Itoa(o.CallsPerDay))
 	}
 	applyEnv = append(applyEnv, o.ApplyEnv...)
+	// The sweep reads back the accounts the apply function does; its lag
+	// is a second (the fakes index at once; the CRMs' default is 2m).
+	reconcileEnv := append(append([]string{}, fnEnv...),
+		"QUEUE_URL="+s.QueueURL,
+		"STATE_TABLE="+s.TableName,
+		"CRM_CREDENTIALS_ID="+s.CRMCredentialsID,
+		"RECONCILE_SOURCES=hubspot/portal/"+LocalHubSpotPortal+",pipedrive/company/"+LocalPipedriveCompany,
+		"RECONCILE_LAG=1s",
+		"HUBSPOT_API_URL="+s.HubSpot.URL,
+		"PIPEDRIVE_API_URL="+s.Pipedrive.URL,
+		"MAPPING_FILE=",
+	)
+	reconcileEnv = append(reconcileEnv, o.ReconcileEnv...)
 
 	var out io.Writer
 	if o.Output != nil {
@@ -315,6 +330,12 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		Timeout: o.ApplyTimeout, Env: applyEnv, Output: out, MaxLife: maxLife,
 	}); err != nil {
 		return s, fmt.Errorf("devstack: apply: %w", err)
+	}
+	if s.Reconcile, err = rie.Start(ctx, rie.Config{
+		Emulator: bins.emulator, Bootstrap: bins.reconcile, Name: o.StackName + "-reconcile",
+		Timeout: 60, Env: reconcileEnv, Output: out, MaxLife: maxLife,
+	}); err != nil {
+		return s, fmt.Errorf("devstack: reconcile: %w", err)
 	}
 
 	// The front.
@@ -345,11 +366,11 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 }
 
 type builds struct {
-	emulator, ingest, apply string
-	err                     error
+	emulator, ingest, apply, reconcile string
+	err                                error
 }
 
-// build compiles the emulator and both bootstraps in parallel.
+// build compiles the emulator and the bootstraps in parallel.
 func build(ctx context.Context, root, dir string) builds {
 	var b builds
 	var wg sync.WaitGroup
@@ -365,17 +386,20 @@ func build(ctx context.Context, root, dir string) builds {
 			errs = append(errs, err)
 		}
 	}
-	for _, d := range []string{"ingest", "apply"} {
+	for _, d := range []string{"ingest", "apply", "reconcile"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return builds{err: err}
 		}
 	}
-	wg.Add(3)
+	wg.Add(4)
 	go run(func() (string, error) { return rie.BuildEmulator(ctx, root, dir) }, &b.emulator)
 	go run(func() (string, error) {
 		return rie.Build(ctx, root, "./functions/ingest", filepath.Join(dir, "ingest"))
 	}, &b.ingest)
 	go run(func() (string, error) { return rie.Build(ctx, root, "./functions/apply", filepath.Join(dir, "apply")) }, &b.apply)
+	go run(func() (string, error) {
+		return rie.Build(ctx, root, "./functions/reconcile", filepath.Join(dir, "reconcile"))
+	}, &b.reconcile)
 	wg.Wait()
 	b.err = errors.Join(errs...)
 	return b
@@ -586,6 +610,9 @@ func (s *Stack) Close() {
 		}
 		if s.Apply != nil {
 			s.Apply.Close()
+		}
+		if s.Reconcile != nil {
+			s.Reconcile.Close()
 		}
 		if s.Simulator != nil {
 			s.Simulator.Close()
