@@ -84,7 +84,11 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		if got := attr(m, apply.AttrErrorCode); got != c.code {
 			t.Errorf("%s: error_code %q, want %q", c.id, got, c.code)
 		}
-		if got := attr(m, apply.AttrAttempts); got != c.attempts {
+		// The flaky company's 503 is retried in the same invocation, so
+		// it reaches the DLQ on its first delivery, unless that invocation
+		// ran short of time (a loaded machine) and the queue brought it
+		// back once.
+		if got := attr(m, apply.AttrAttempts); got != c.attempts && !(c.id == flaky.ID && got == "2") {
 			t.Errorf("%s: attempt_count %q, want %q", c.id, got, c.attempts)
 		}
 		if got := attr(m, apply.AttrErrorMessage); !strings.Contains(got, c.msg) {

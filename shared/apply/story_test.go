@@ -45,7 +45,8 @@ func TestEveryEventTellsItsStory(t *testing.T) {
 	// claim or a call.
 	e.handle(ctx, e.batch(goalEvent("e2", "901", 2, map[string]any{"Name": "late"}),
 		goalEvent("e4", "901", 4, map[string]any{"StatusName": "Lost Forever"})))
-	// A 503: retried.
+	// A 503: retried (through the queue, not in the same invocation).
+	e.svc.InlineRetries = -1
 	e.sim.FailNext(1, gt.FaultUnavailable)
 	if failed := e.handle(ctx, e.batch(goalEvent("e5", "901", 5, map[string]any{"Name": "n5"}))); len(failed) != 1 {
 		t.Fatalf("failed = %v, want the 503", failed)
