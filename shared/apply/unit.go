@@ -101,7 +101,8 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		if lerr != nil || !now.Version.Equal(g.Version) {
 			break
 		}
-		w = &work{key: key, ev: &ev, goal: now}
+		// The CRM read-back's answer stands: no second read for the retry.
+		w = &work{key: key, ev: &ev, goal: now, rb: w.rb}
 		out, err = s.apply(cctx, w)
 	}
 	cancel()
