@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/goalrelay/goalrelay/shared/devtools/rie"
+	"github.com/goalrelay/goalrelay/shared/devtools/xraydaemon"
 	"github.com/goalrelay/goalrelay/shared/xray"
 )
 
@@ -30,7 +30,7 @@ func TestBootstrapSendsSubsegmentPerGainsightCall(t *testing.T) {
 	}
 	t.Parallel()
 	s := newStack(t, stackConfig{Visibility: 2, MaxReceive: 3})
-	daemon, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	daemon, err := xraydaemon.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestBootstrapSendsSubsegmentPerGainsightCall(t *testing.T) {
 	}
 	out := &syncBuffer{}
 	fn, err := rie.Start(context.Background(), rie.Config{Emulator: bins[0], Bootstrap: bins[1], Name: "goalrelay-apply",
-		Timeout: 15, Env: s.bootstrapEnv(xray.DaemonEnv + "=" + daemon.LocalAddr().String()), Output: out,
+		Timeout: 15, Env: s.bootstrapEnv(xray.DaemonEnv + "=" + daemon.Addr()), Output: out,
 		MaxLife: 5 * time.Minute, Traced: true})
 	if err != nil {
 		t.Fatal(err)
@@ -82,45 +82,34 @@ func TestBootstrapSendsSubsegmentPerGainsightCall(t *testing.T) {
 	if calls < 3 {
 		t.Fatalf("%d Gainsight calls for 3 events", calls)
 	}
-	got := readDatagrams(t, daemon, 2*time.Second)
+	got := daemon.Read(1000, 2*time.Second)
 	gainsightSegs, dynamoSegs := 0, 0
 	for _, dg := range got {
 		if bytes.Contains(dg, []byte(s.sim.AccessKey)) {
 			t.Errorf("a datagram carries the access key: %s", dg)
 		}
-		doc, ok := bytes.CutPrefix(dg, []byte(xray.Header))
-		if !ok {
-			t.Errorf("datagram without the daemon's header line: %q", dg)
-			continue
-		}
-		var m struct {
-			Type, ID, Name, Namespace string
-			TraceID                   string  `json:"trace_id"`
-			ParentID                  string  `json:"parent_id"`
-			StartTime                 float64 `json:"start_time"`
-			EndTime                   float64 `json:"end_time"`
-			HTTP                      struct {
-				Request  struct{ Method, URL string }
-				Response struct{ Status int }
-			}
-		}
-		if err := json.Unmarshal(doc, &m); err != nil {
-			t.Errorf("document is not JSON (%v): %s", err, doc)
+		m, err := xraydaemon.Decode(dg)
+		if err != nil {
+			t.Error(err)
 			continue
 		}
 		if m.Type != "subsegment" || m.TraceID != consumerRoot || m.ParentID != "a1b2c3d4e5f60718" || len(m.ID) != 16 ||
 			m.StartTime <= 0 || m.EndTime < m.StartTime {
-			t.Errorf("subsegment not under the invocation's segment: %s", doc)
+			t.Errorf("subsegment not under the invocation's segment: %s", dg)
 		}
 		switch m.Name {
 		case "Gainsight":
 			gainsightSegs++
-			if m.Namespace != "remote" || !strings.HasPrefix(m.HTTP.Request.URL, s.URL+"/v1/") ||
-				strings.Contains(m.HTTP.Request.URL, "?") || m.HTTP.Request.Method == "" || m.HTTP.Response.Status != 200 {
-				t.Errorf("Gainsight subsegment: %s", doc)
+			if m.Namespace != "remote" || m.HTTP == nil || m.HTTP.Request == nil || m.HTTP.Response == nil ||
+				!strings.HasPrefix(m.HTTP.Request.URL, s.URL+"/v1/") || strings.Contains(m.HTTP.Request.URL, "?") ||
+				m.HTTP.Request.Method == "" || m.HTTP.Response.Status != 200 || m.Error || m.Fault {
+				t.Errorf("Gainsight subsegment: %s", dg)
 			}
 		case "DynamoDB":
 			dynamoSegs++
+			if m.Namespace != "aws" || m.AWS == nil || m.AWS.Operation == "" {
+				t.Errorf("DynamoDB subsegment: %s", dg)
+			}
 		}
 	}
 	t.Logf("%d Gainsight calls, %d datagrams: %d Gainsight, %d DynamoDB subsegments", calls, len(got), gainsightSegs, dynamoSegs)
@@ -136,27 +125,10 @@ func TestBootstrapSendsSubsegmentPerGainsightCall(t *testing.T) {
 	if len(s.sim.Requests()) == 0 {
 		t.Fatal("the unsampled invocation made no Gainsight call")
 	}
-	if got := readDatagrams(t, daemon, 500*time.Millisecond); len(got) != 0 {
+	if got := daemon.Read(1000, 500*time.Millisecond); len(got) != 0 {
 		t.Errorf("%d datagrams for an unsampled invocation, want none: %s", len(got), got[0])
 	}
 	if t.Failed() {
 		t.Logf("function output:\n%s", tail(out.String(), 6000))
 	}
-}
-
-// readDatagrams returns what arrives on conn until nothing has for quiet
-// (at most 1,000 datagrams).
-func readDatagrams(t *testing.T, conn *net.UDPConn, quiet time.Duration) [][]byte {
-	t.Helper()
-	var out [][]byte
-	buf := make([]byte, xray.MaxDatagram+1)
-	for range 1000 {
-		_ = conn.SetReadDeadline(time.Now().Add(quiet))
-		n, err := conn.Read(buf)
-		if err != nil {
-			return out
-		}
-		out = append(out, bytes.Clone(buf[:n]))
-	}
-	return out
 }

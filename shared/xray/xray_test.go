@@ -7,13 +7,13 @@ import (
 	"errors"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/goalrelay/goalrelay/shared/devtools/xraydaemon"
 	"github.com/goalrelay/goalrelay/shared/tracing"
 	"github.com/goalrelay/goalrelay/shared/xray"
 )
@@ -26,53 +26,27 @@ const (
 	secret = "sk-THE-ACCESS-KEY-0123456789"
 )
 
-// daemon is a UDP listener on 127.0.0.1 standing in for the X-Ray daemon.
-type daemon struct {
-	conn *net.UDPConn
-}
-
-func newDaemon(t *testing.T) *daemon {
+// newDaemon is a listener standing in for the X-Ray daemon.
+func newDaemon(t *testing.T) *xraydaemon.Daemon {
 	t.Helper()
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	d, err := xraydaemon.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	return &daemon{conn: conn}
+	t.Cleanup(func() { d.Close() })
+	return d
 }
 
-func (d *daemon) addr() string { return d.conn.LocalAddr().String() }
-
-// read returns the datagrams that arrive within wait of each other, up to
-// want of them and then any that follow within 100 ms.
-func (d *daemon) read(t *testing.T, want int, wait time.Duration) [][]byte {
-	t.Helper()
-	var out [][]byte
-	buf := make([]byte, 70000)
-	for range 100 {
-		if len(out) >= want {
-			wait = 100 * time.Millisecond
-		}
-		_ = d.conn.SetReadDeadline(time.Now().Add(wait))
-		n, err := d.conn.Read(buf)
-		if err != nil {
-			return out
-		}
-		out = append(out, bytes.Clone(buf[:n]))
-	}
-	return out
-}
-
-// decode checks the header line and returns the document.
+// decode checks the header line and returns the document as a map, to see
+// the JSON names; xraydaemon.Decode checks that no other field is there.
 func decode(t *testing.T, dgram []byte) map[string]any {
 	t.Helper()
-	doc, ok := bytes.CutPrefix(dgram, []byte(xray.Header))
-	if !ok {
-		t.Fatalf("datagram without the header line: %q", dgram)
+	if _, err := xraydaemon.Decode(dgram); err != nil {
+		t.Fatal(err)
 	}
 	var m map[string]any
-	if err := json.Unmarshal(doc, &m); err != nil {
-		t.Fatalf("document is not JSON: %v: %q", err, doc)
+	if err := json.Unmarshal(dgram[len(xray.Header):], &m); err != nil {
+		t.Fatal(err)
 	}
 	return m
 }
@@ -250,14 +224,14 @@ func TestTransportSendsOneSubsegmentPerCall(t *testing.T) {
 	t.Setenv(tracing.EnvHeader, "")
 	d := newDaemon(t)
 	srv := gainsight(t)
-	c := &http.Client{Transport: &xray.Transport{Emitter: emitter(t, d.addr()), Name: "Gainsight"}}
+	c := &http.Client{Transport: &xray.Transport{Emitter: emitter(t, d.Addr()), Name: "Gainsight"}}
 	ctx := tracing.WithHeader(context.Background(), sampled)
 	for _, path := range []string{"/v1/goals?accesskey=" + secret, "/v1/throttled", "/v1/broken"} {
 		if _, err := call(t, c, ctx, srv.URL+path); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got := d.read(t, 3, 2*time.Second)
+	got := d.Read(3, 2*time.Second)
 	if len(got) != 3 {
 		t.Fatalf("%d datagrams, want 3", len(got))
 	}
@@ -284,7 +258,7 @@ func TestTransportSendsNothingUnsampled(t *testing.T) {
 	t.Setenv(tracing.EnvHeader, "")
 	d := newDaemon(t)
 	srv := gainsight(t)
-	c := &http.Client{Transport: &xray.Transport{Emitter: emitter(t, d.addr()), Name: "Gainsight"}}
+	c := &http.Client{Transport: &xray.Transport{Emitter: emitter(t, d.Addr()), Name: "Gainsight"}}
 	for _, h := range []string{"", "Root=" + root + ";Parent=" + parent + ";Sampled=0", "Root=" + root + ";Sampled=1"} {
 		if status, err := call(t, c, tracing.WithHeader(context.Background(), h), srv.URL+"/v1/goals"); err != nil || status != 200 {
 			t.Fatalf("%q: %d, %v", h, status, err)
@@ -295,7 +269,7 @@ func TestTransportSendsNothingUnsampled(t *testing.T) {
 	if _, err := call(t, c, tracing.WithHeader(context.Background(), sampled), srv.URL+"/v1/goals"); err != nil {
 		t.Fatal(err)
 	}
-	if got := d.read(t, 1, 2*time.Second); len(got) != 1 {
+	if got := d.Read(1, 2*time.Second); len(got) != 1 {
 		t.Errorf("%d datagrams, want only the sampled call's", len(got))
 	}
 	// No emitter: requests pass through.
@@ -316,11 +290,11 @@ func (failing) RoundTrip(req *http.Request) (*http.Response, error) {
 func TestTransportErrorIsAFaultWithoutSecrets(t *testing.T) {
 	t.Setenv(tracing.EnvHeader, "")
 	d := newDaemon(t)
-	c := &http.Client{Transport: &xray.Transport{Base: failing{}, Emitter: emitter(t, d.addr()), Name: "Gainsight"}}
+	c := &http.Client{Transport: &xray.Transport{Base: failing{}, Emitter: emitter(t, d.Addr()), Name: "Gainsight"}}
 	if _, err := call(t, c, tracing.WithHeader(context.Background(), sampled), "http://127.0.0.1:1/v1/goals?token="+secret); err == nil {
 		t.Fatal("no error")
 	}
-	got := d.read(t, 1, 2*time.Second)
+	got := d.Read(1, 2*time.Second)
 	if len(got) != 1 {
 		t.Fatalf("%d datagrams, want 1", len(got))
 	}
@@ -337,8 +311,8 @@ func TestTransportErrorIsAFaultWithoutSecrets(t *testing.T) {
 func TestSendToNoDaemonNeverFailsTheCall(t *testing.T) {
 	t.Setenv(tracing.EnvHeader, "")
 	d := newDaemon(t)
-	addr := d.addr()
-	d.conn.Close() // nothing listens: each send is refused
+	addr := d.Addr()
+	d.Close() // nothing listens: each send is refused
 	srv := gainsight(t)
 	c := &http.Client{Transport: &xray.Transport{Emitter: emitter(t, addr), Name: "Gainsight"}}
 	for range 5 {
@@ -360,7 +334,7 @@ func (d doer) Do(*http.Request) (*http.Response, error) {
 func TestAWSClient(t *testing.T) {
 	t.Setenv(tracing.EnvHeader, "")
 	d := newDaemon(t)
-	e := emitter(t, d.addr())
+	e := emitter(t, d.Addr())
 	ctx := tracing.WithHeader(context.Background(), sampled)
 	for _, tt := range []struct {
 		host, target, name, op, region string
@@ -384,7 +358,7 @@ func TestAWSClient(t *testing.T) {
 			t.Fatalf("%v %v", resp, err)
 		}
 		resp.Body.Close()
-		got := d.read(t, 1, 2*time.Second)
+		got := d.Read(1, 2*time.Second)
 		if len(got) != 1 {
 			t.Fatalf("%s: %d datagrams", tt.host, len(got))
 		}
@@ -405,7 +379,7 @@ func TestAWSClient(t *testing.T) {
 			t.Fatalf("%v %v", resp, err)
 		}
 	}
-	if got := d.read(t, 0, 300*time.Millisecond); len(got) != 0 {
+	if got := d.Read(0, 300*time.Millisecond); len(got) != 0 {
 		t.Errorf("%d datagrams for unsampled calls", len(got))
 	}
 }
