@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"testing"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/goalrelay/goalrelay/shared/devtools/awstest"
 	"github.com/goalrelay/goalrelay/shared/devtools/rie"
 	"github.com/goalrelay/goalrelay/shared/devtools/xraydaemon"
-	"github.com/goalrelay/goalrelay/shared/ingest/ingesttest"
 	"github.com/goalrelay/goalrelay/shared/xray"
 	"github.com/goalrelay/goalrelay/testevents"
 )
@@ -28,11 +26,7 @@ func TestBootstrapSendsSQSSubsegment(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the bootstrap and runs it under aws-lambda-rie with moto_server")
 	}
-	secretValue, err := os.ReadFile("../../testevents/secrets.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack := ingesttest.NewStack(t, secretValue)
+	stack := newStack(t)
 	rec := awstest.NewRecorder(t, stack.Moto.Endpoint)
 	daemon, err := xraydaemon.Listen()
 	if err != nil {
