@@ -71,15 +71,17 @@ func Scrub(msg string, req *http.Request) string {
 		return msg
 	}
 	var olds []string
+	// The query first: it may hold a header's value, and would no longer
+	// be found once that value was replaced.
+	if req.URL != nil && req.URL.RawQuery != "" {
+		olds = append(olds, req.URL.RawQuery)
+	}
 	for _, vs := range req.Header {
 		for _, v := range vs {
 			if len(v) >= minSecret {
 				olds = append(olds, v)
 			}
 		}
-	}
-	if req.URL != nil && req.URL.RawQuery != "" {
-		olds = append(olds, req.URL.RawQuery)
 	}
 	for _, o := range olds {
 		msg = strings.ReplaceAll(msg, o, "[redacted]")
