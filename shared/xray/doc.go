@@ -17,7 +17,8 @@
 // service, with the operation). Both record a call only when the
 // invocation's header says Sampled=1 and has a Parent, and only when an
 // Emitter exists (the variable is set); otherwise they pass the request
-// through untouched. error is set for 4xx replies, throttle as well for
+// through untouched. A subsegment ends when the reply's headers arrive
+// (the body is read afterwards by the caller). error is set for 4xx replies, throttle as well for
 // 429, fault for 5xx and for calls that got no reply, whose cause holds the
 // error's type and its text with every request header value and the query
 // taken out (so never the access key).
