@@ -230,18 +230,20 @@ func DaemonAddress(v string) string {
 // NewEmitter is an Emitter for the UDP address addr, which must be an IP
 // address and port (no name to resolve on every send).
 func NewEmitter(addr string) (*Emitter, error) {
-	ap, err := netipAddrPort(addr)
+	ua, err := udpAddr(addr)
 	if err != nil {
 		return nil, fmt.Errorf("xray: daemon address %q: %w", addr, err)
 	}
-	conn, err := net.DialUDP("udp", nil, ap)
+	conn, err := net.DialUDP("udp", nil, ua)
 	if err != nil {
 		return nil, fmt.Errorf("xray: daemon address %q: %w", addr, err)
 	}
 	return &Emitter{conn: conn}, nil
 }
 
-func netipAddrPort(addr string) (*net.UDPAddr, error) {
+// udpAddr is addr as a UDP address; a host name is refused, so that no
+// lookup ever happens.
+func udpAddr(addr string) (*net.UDPAddr, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
