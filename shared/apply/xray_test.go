@@ -13,6 +13,7 @@ import (
 
 	"github.com/goalrelay/goalrelay/shared/devtools/rie"
 	"github.com/goalrelay/goalrelay/shared/devtools/xraydaemon"
+	gt "github.com/goalrelay/goalrelay/shared/gainsight/gainsighttest"
 	"github.com/goalrelay/goalrelay/shared/xray"
 )
 
@@ -20,9 +21,10 @@ import (
 // bootstrap under aws-lambda-rie with AWS_XRAY_DAEMON_ADDRESS pointing at a
 // UDP listener on 127.0.0.1 that stands in for Lambda's X-Ray daemon. A
 // sampled invocation applying a batch sends one subsegment per Gainsight
-// call (as many as the simulator received), each under the invocation's
-// trace and the function's segment (the header's Root and Parent), and
-// subsegments for its DynamoDB calls; no datagram carries the access key.
+// call (as many as the simulator received; a 503 marked as a fault), each
+// under the invocation's trace and the function's segment (the header's
+// Root and Parent), and subsegments for its DynamoDB calls; no datagram
+// carries the access key.
 // An unsampled invocation sends nothing.
 func TestBootstrapSendsSubsegmentPerGainsightCall(t *testing.T) {
 	if testing.Short() {
@@ -77,13 +79,16 @@ func TestBootstrapSendsSubsegmentPerGainsightCall(t *testing.T) {
 	}
 
 	s.sim.ResetRequests()
+	// The first call fails with a 503 (retried in the invocation): its
+	// subsegment is a fault.
+	s.sim.FailNext(1, gt.FaultUnavailable)
 	invoke("xr", consumerHeader)
 	calls := len(s.sim.Requests())
 	if calls < 3 {
 		t.Fatalf("%d Gainsight calls for 3 events", calls)
 	}
 	got := daemon.Read(1000, 2*time.Second)
-	gainsightSegs, dynamoSegs := 0, 0
+	gainsightSegs, dynamoSegs, faults := 0, 0, 0
 	for _, dg := range got {
 		if bytes.Contains(dg, []byte(s.sim.AccessKey)) {
 			t.Errorf("a datagram carries the access key: %s", dg)
@@ -102,8 +107,12 @@ func TestBootstrapSendsSubsegmentPerGainsightCall(t *testing.T) {
 			gainsightSegs++
 			if m.Namespace != "remote" || m.HTTP == nil || m.HTTP.Request == nil || m.HTTP.Response == nil ||
 				!strings.HasPrefix(m.HTTP.Request.URL, s.URL+"/v1/") || strings.Contains(m.HTTP.Request.URL, "?") ||
-				m.HTTP.Request.Method == "" || m.HTTP.Response.Status != 200 || m.Error || m.Fault {
+				m.HTTP.Request.Method == "" || m.Error || m.Fault != (m.HTTP.Response.Status == 503) ||
+				(m.HTTP.Response.Status != 200 && m.HTTP.Response.Status != 503) {
 				t.Errorf("Gainsight subsegment: %s", dg)
+			}
+			if m.Fault {
+				faults++
 			}
 		case "DynamoDB":
 			dynamoSegs++
@@ -115,6 +124,9 @@ func TestBootstrapSendsSubsegmentPerGainsightCall(t *testing.T) {
 	t.Logf("%d Gainsight calls, %d datagrams: %d Gainsight, %d DynamoDB subsegments", calls, len(got), gainsightSegs, dynamoSegs)
 	if gainsightSegs != calls {
 		t.Errorf("%d Gainsight subsegments, want one per call: %d", gainsightSegs, calls)
+	}
+	if faults != 1 {
+		t.Errorf("%d Gainsight subsegments marked fault, want the 503's", faults)
 	}
 	if dynamoSegs == 0 {
 		t.Errorf("no DynamoDB subsegment among %d datagrams", len(got))
