@@ -388,6 +388,14 @@ var archRules = []*archRule{
 		}),
 	},
 	{
+		Name:   "xray-stdlib-only",
+		Doc:    "shared/xray imports only the standard library and shared/tracing (no X-Ray or OpenTelemetry SDK, nothing from AWS)",
+		Source: "shared/xray/doc.go",
+		Check: forbid(packages, is("shared/xray"), func(in archInput, _, p string) bool {
+			return !in.Packages.isStandard(p) && p != in.rel("shared/tracing")
+		}),
+	},
+	{
 		Name:   "awsenv-no-sdk-config",
 		Doc:    "shared/awsenv does not import the SDK's config package",
 		Source: "shared/awsenv/doc.go",
@@ -905,6 +913,11 @@ func TestArchitectureRulesCanFail(t *testing.T) {
 			name:     "tracing imports the SDK",
 			packages: graph(edges{"shared/tracing": sdk}),
 			want:     []archViolation{v("tracing-stdlib-only", "shared/tracing", "shared/tracing", sdk)},
+		},
+		{
+			name:     "xray imports the SDK",
+			packages: graph(edges{"shared/xray": "shared/tracing " + sdk}),
+			want:     []archViolation{v("xray-stdlib-only", "shared/xray", "shared/xray", sdk)},
 		},
 		{
 			name:     "awsenv imports the SDK's config package",

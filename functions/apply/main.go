@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -27,6 +28,7 @@ import (
 	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/state"
 	"github.com/goalrelay/goalrelay/shared/tracing"
+	"github.com/goalrelay/goalrelay/shared/xray"
 )
 
 func main() {
@@ -41,6 +43,16 @@ func main() {
 	if err != nil {
 		fail(log, err)
 	}
+	// X-Ray: each Gainsight call and each AWS call of a sampled invocation
+	// is sent to Lambda's X-Ray daemon as a subsegment of the function's
+	// segment; without the daemon's address, nothing is.
+	traces, err := xray.EmitterFromEnv(os.Getenv)
+	if err != nil {
+		log.Warn("apply: no X-Ray subsegments", slog.String("error", err.Error()))
+	}
+	if traces != nil {
+		awsCfg.HTTPClient = &xray.AWSClient{Base: awshttp.NewBuildableClient(), Emitter: traces}
+	}
 	keys, err := secrets.NewAccessKey(secretsmanager.NewFromConfig(awsCfg), cfg.AccessKeySecretID)
 	if err != nil {
 		fail(log, err)
@@ -49,7 +61,7 @@ func main() {
 	client, err := gainsight.New(gainsight.Options{
 		BaseURL:    cfg.GainsightBaseURL,
 		AccessKey:  keys,
-		HTTPClient: &http.Client{Timeout: cfg.GainsightCallTimeout},
+		HTTPClient: &http.Client{Timeout: cfg.GainsightCallTimeout, Transport: &xray.Transport{Emitter: traces, Name: "Gainsight"}},
 		// The spec is ambiguous about some paths and methods; the client
 		// learns which the tenant serves on the first call of each kind.
 		OnVariant: func(endpoint, variant string) {

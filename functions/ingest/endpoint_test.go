@@ -2,14 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/goalrelay/goalrelay/shared/ingest/ingesttest"
 	"github.com/goalrelay/goalrelay/testevents"
 )
 
@@ -23,11 +21,7 @@ func TestBootstrapEmptyEndpointIsUnset(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the bootstrap and runs it under aws-lambda-rie with moto_server")
 	}
-	secretValue, err := os.ReadFile("../../testevents/secrets.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack := ingesttest.NewStack(t, secretValue)
+	stack := newStack(t)
 	var env []string
 	for _, kv := range stack.Env() {
 		k, v, _ := strings.Cut(kv, "=")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/goalrelay/goalrelay/shared/secrets"
 	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/tracing"
+	"github.com/goalrelay/goalrelay/shared/xray"
 )
 
 func main() {
@@ -38,6 +40,13 @@ func main() {
 	awsCfg, err := awsenv.Config(os.Getenv)
 	if err != nil {
 		fail(log, err)
+	}
+	// X-Ray: each AWS call of a sampled invocation (the SQS send) is sent
+	// to Lambda's X-Ray daemon as a subsegment of the function's segment.
+	if traces, err := xray.EmitterFromEnv(os.Getenv); err != nil {
+		log.Warn("ingest: no X-Ray subsegments", slog.String("error", err.Error()))
+	} else if traces != nil {
+		awsCfg.HTTPClient = &xray.AWSClient{Base: awshttp.NewBuildableClient(), Emitter: traces}
 	}
 	webhookSecrets, err := secrets.NewWebhookSecrets(secretsmanager.NewFromConfig(awsCfg), cfg.WebhookSecretsID)
 	if err != nil {

@@ -45,6 +45,17 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// newStack is moto_server with the queue and the webhook secrets of
+// testevents.
+func newStack(t *testing.T) *ingesttest.Stack {
+	t.Helper()
+	secretValue, err := os.ReadFile("../../testevents/secrets.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ingesttest.NewStack(t, secretValue)
+}
+
 // binDir holds the binaries built for this test run; TestMain removes it.
 var binDir string
 
@@ -91,11 +102,7 @@ func TestBootstrapAnswersEveryTestevent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the bootstrap and runs it under aws-lambda-rie with moto_server")
 	}
-	secretValue, err := os.ReadFile("../../testevents/secrets.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack := ingesttest.NewStack(t, secretValue)
+	stack := newStack(t)
 	// The template's LoggingConfig (LogFormat: JSON) makes Lambda set this.
 	fn, out := start(t, append(stack.Env(), "AWS_LAMBDA_LOG_FORMAT=JSON"))
 
@@ -241,11 +248,7 @@ func TestBootstrapMetricsAndTracesAtEveryLogLevel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the bootstrap and runs it under aws-lambda-rie with moto_server")
 	}
-	secretValue, err := os.ReadFile("../../testevents/secrets.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack := ingesttest.NewStack(t, secretValue)
+	stack := newStack(t)
 	rec := awstest.NewRecorder(t, stack.Moto.Endpoint)
 	env := append(stack.Env(), "AWS_ENDPOINT_URL_SQS="+rec.URL, "AWS_LAMBDA_LOG_FORMAT=JSON")
 	set, err := testevents.Generate(time.Now(), "../..")

@@ -5,7 +5,9 @@
 // publisher, which sends it as each message's AWSTraceHeader system
 // attribute, so that X-Ray links the apply invocation that consumes an
 // event to the webhook's trace. Apply logs the trace id of each message it
-// handles (Parse of the record's AWSTraceHeader).
+// handles (Parse of the record's AWSTraceHeader). shared/xray records the
+// calls an invocation makes as subsegments of its segment (ParentOf reads
+// the header with Parse).
 //
 // The header is "Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;Sampled=1"
 // (fields in any order, more may follow). Lambda gives it to the runtime per
