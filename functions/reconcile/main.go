@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -23,6 +24,7 @@ import (
 	"github.com/goalrelay/goalrelay/shared/secrets"
 	"github.com/goalrelay/goalrelay/shared/sources"
 	"github.com/goalrelay/goalrelay/shared/tracing"
+	"github.com/goalrelay/goalrelay/shared/xray"
 )
 
 func main() {
@@ -34,6 +36,13 @@ func main() {
 	awsCfg, err := awsenv.Config(os.Getenv)
 	if err != nil {
 		fail(log, err)
+	}
+	// X-Ray: each AWS call of a sampled invocation (the SQS sends, the
+	// watermark's reads and writes) as a subsegment of the function's.
+	if traces, err := xray.EmitterFromEnv(os.Getenv); err != nil {
+		log.Warn("reconcile: no X-Ray subsegments", slog.String("error", err.Error()))
+	} else if traces != nil {
+		awsCfg.HTTPClient = &xray.AWSClient{Base: awshttp.NewBuildableClient(), Emitter: traces}
 	}
 	mapper := mapping.Default()
 	if cfg.MappingFile != "" {
