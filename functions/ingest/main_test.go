@@ -226,6 +226,11 @@ func TestBootstrapInitFailures(t *testing.T) {
 			if _, err := fn.Invoke(t.Context(), []byte(`{}`)); err == nil {
 				t.Error("invoke succeeded, want an init failure")
 			}
+			// The emulator may answer before the bootstrap's last line
+			// has reached the output: wait for it, briefly.
+			for deadline := time.Now().Add(3 * time.Second); !tt.want.MatchString(out.String()) && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+			}
 			if !tt.want.MatchString(out.String()) {
 				t.Errorf("output does not match %s:\n%s", tt.want, out)
 			}

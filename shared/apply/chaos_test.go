@@ -58,7 +58,13 @@ func TestFaultsInProcess(t *testing.T) {
 		t.Skip("fault run against moto_server")
 	}
 	t.Parallel()
-	s := newStack(t, stackConfig{Visibility: 4, MaxReceive: 10,
+	// The in-process consumers set no visibility (no Defer): a failed
+	// message comes back after the queue's 4 s, so 10 receives would span
+	// some 40 s, not the 17-33 minutes of production's backoff, and a
+	// loaded machine's slow batches could spend them on unattempted
+	// messages. 20 keeps the redrive out of what this test checks: nothing
+	// lost, doubled or stale.
+	s := newStack(t, stackConfig{Visibility: 4, MaxReceive: 20,
 		Sim: func(o *gt.Options) { o.CallsPerMinute, o.CallsPerDay = -1, -1 }})
 	s.front.setFaults(0.30, 20261127, faultMix...)
 	sc := newScenario("hubspot/portal/30", 20, 5, [2]int{3, 3}, [2]int{11, 2})
