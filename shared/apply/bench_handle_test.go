@@ -85,6 +85,7 @@ func (m *memStore) PutGoalApplied(_ context.Context, key, gsid string, v time.Ti
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	g := m.goals[key]
+	g.Pending = nil
 	if gsid != "" {
 		g.Gsid = gsid
 	}
@@ -123,6 +124,15 @@ func (m *memStore) MarkCreating(_ context.Context, key, id string) error {
 	defer m.mu.Unlock()
 	g := m.goals[key]
 	g.RecordKey, g.CreatePending, g.CreateEventID = key, true, id
+	m.goals[key] = g
+	return nil
+}
+
+func (m *memStore) PutPendingWrite(_ context.Context, key string, p state.PendingWrite) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g := m.goals[key]
+	g.RecordKey, g.Pending = key, &p
 	m.goals[key] = g
 	return nil
 }

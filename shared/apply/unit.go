@@ -69,10 +69,7 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	if len(fresh) == 0 {
 		return
 	}
-	evs := make([]*goalevents.Event, len(fresh))
-	for i, m := range fresh {
-		evs[i] = m.ev
-	}
+	evs, ids := s.withPending(ctx, g, fresh)
 	ev := merge(evs)
 	if len(evs) > 1 {
 		s.Metrics.Add(emf.EventsMerged, float64(len(evs)-1))
@@ -128,6 +125,9 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		}
 	}
 	if err != nil {
+		if len(evs) > 1 && classify(err) == retry {
+			s.keepPending(ctx, key, &ev, ids)
+		}
 		s.finish(ctx, fresh, err)
 		return
 	}

@@ -78,6 +78,9 @@ type Goal struct {
 	// Kept is the goal's Name and status as goalrelay last sent them
 	// (PutGoalApplied); empty when it never sent them.
 	Kept Kept
+	// Pending is a merged write whose outcome is not known
+	// (PutPendingWrite); nil when there is none.
+	Pending *PendingWrite
 }
 
 func goalKey(recordKey string) map[string]types.AttributeValue { return key(GoalPrefix + recordKey) }
@@ -91,6 +94,7 @@ func decodeGoal(recordKey string, item map[string]types.AttributeValue) Goal {
 		CreateEventID:   getStr(item, attrCreateEventID),
 		CreateStartedAt: getMillis(item, attrCreateStarted),
 		Kept:            decodeKept(item),
+		Pending:         decodePending(item),
 	}
 	if v, ok := getVersion(item, attrVersion); ok {
 		g.Version = v

@@ -59,7 +59,8 @@ func (s *Store) PutGoalApplied(ctx context.Context, recordKey, gsid string, vers
 		":now": num(s.opts.Now().UnixMilli()),
 	}
 	sets := []string{"#v = :v", attrLastEventID + " = :e", attrUpdatedAt + " = :now"}
-	var removes []string
+	// An applied version settles any pending write (pending.go).
+	removes := []string{attrPendingVersion, attrPendingIDs, attrPendingEvent}
 	cond := "(attribute_not_exists(#v) OR #v <= :v)"
 	if gsid != "" {
 		values[":g"] = str(gsid)
