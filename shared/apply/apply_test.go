@@ -152,6 +152,7 @@ func TestGainsightValidationErrorGoesToDLQWithRequestID(t *testing.T) {
 func TestFIFORuleFailsTheRestOfTheGroup(t *testing.T) {
 	e := newEnv(t)
 	e.svc.InlineRetries = -1 // the failure must reach the queue
+	e.svc.Lanes = -1         // and hit group 901's call, the batch's first
 	ctx := t.Context()
 	// Make both goals known first, so each event costs one update call.
 	e.handle(ctx, e.batch(goalEvent("a0", "901", 0, fullGoal("a")), goalEvent("b0", "902", 0, fullGoal("b"))))

@@ -178,6 +178,7 @@ func TestBatchFetchFindsTwoGoalsForOneRecord(t *testing.T) {
 func TestLostCreateInABatchIsNotDuplicated(t *testing.T) {
 	e := newEnv(t)
 	e.svc.InlineRetries = -1 // the redelivery's path
+	e.svc.Lanes = -1         // the nth call is the first record's create only one group at a time
 	e.warm()
 	evs := []goalevents.Event{
 		goalEvent("l0", "1400", 1, fullGoal("lost answer")),

@@ -104,6 +104,9 @@ type Service struct {
 	// never more than the queue's visibility timeout. Claims and record
 	// locks are leased for 2/3 of it and renewed on the same beat.
 	InFlight time.Duration
+	// Lanes is how many message groups of a batch are worked on at once
+	// (lanes.go); DefaultLanes when 0, one at a time when negative.
+	Lanes int
 	// InlineRetries is how many more times a unit is tried in the same
 	// invocation after a transient Gainsight failure (inline.go);
 	// DefaultInlineRetries when 0, none when negative.
@@ -222,9 +225,7 @@ func (s *Service) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEven
 	// One CRM read-back per source for the goals it found missing whose
 	// events cannot create them (readback.go).
 	s.readBackBatch(work, msgs)
-	for _, g := range order {
-		b.processGroup(work, groups[g])
-	}
+	b.processLanes(work, lanes(order, groups), groups)
 	// Every message has an outcome by now; should one not, it is retried
 	// rather than acknowledged unapplied.
 	failRest(msgs, errors.New("not processed"))
