@@ -42,7 +42,10 @@
 // Before a unit fails, a transient Gainsight failure is tried again in the
 // same invocation (inline.go: at most Service.InlineRetries times per unit and
 // InlineRetryBudget per batch), and copies of one event in one batch are
-// applied once (twins.go).
+// applied once (twins.go). A merged write whose outcome is unknown is kept
+// on the goal record and sent again by the record's next unit (pending.go).
+// A batch's groups are worked on in up to Service.Lanes lanes at once
+// (lanes.go).
 //
 // Visibility (visibility.go): while Handle works, a heartbeat keeps the
 // batch's messages invisible for InFlight (60 s, IN_FLIGHT_VISIBILITY,

@@ -8,9 +8,10 @@
 //     change time) of the last event applied to it, the id of that event,
 //     the goal's Name and status as goalrelay last sent them (goalName,
 //     statusName or statusId: an update must repeat them, see Kept and
-//     PutGoalApplied), and, while a create call is in flight or its
-//     outcome is unknown, a create-pending marker. Goal items never
-//     expire.
+//     PutGoalApplied), while a create call is in flight or its outcome
+//     is unknown, a create-pending marker, and a merged write whose
+//     outcome is unknown (PendingWrite, removed by PutGoalApplied). Goal
+//     items never expire.
 //   - event#<source>:<id> (events.Event.Identity): the idempotency record
 //     of one canonical event: IN_PROGRESS under a lease, RELEASED, or
 //     COMPLETE until expiresAt (at least three days: CRMs retry for 24
