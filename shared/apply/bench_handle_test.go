@@ -128,7 +128,7 @@ func (m *memStore) MarkCreating(_ context.Context, key, id string) error {
 	return nil
 }
 
-func (m *memStore) PutPendingWrite(_ context.Context, key string, p state.PendingWrite) error {
+func (m *memStore) PutPendingWrite(_ context.Context, key, _ string, p state.PendingWrite) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	g := m.goals[key]

@@ -73,11 +73,12 @@ func allUpserts(msgs []*message) bool {
 }
 
 // keepPending keeps the unit's merged event on the record before the unit
-// fails; best effort: without it, the unit fails as before.
-func (s *Service) keepPending(ctx context.Context, key string, ev *goalevents.Event, ids []string) {
+// fails, while owner still holds the record's lock; best effort: without
+// it, the unit fails as before.
+func (s *Service) keepPending(ctx context.Context, key, owner string, ev *goalevents.Event, ids []string) {
 	b, err := json.Marshal(ev)
 	if err == nil {
-		err = s.Store.PutPendingWrite(ctx, key, state.PendingWrite{Version: ev.Time, EventIDs: ids, Event: b})
+		err = s.Store.PutPendingWrite(ctx, key, owner, state.PendingWrite{Version: ev.Time, EventIDs: ids, Event: b})
 	}
 	if err != nil {
 		s.logger().WarnContext(ctx, "cannot keep a merged write whose outcome is unknown",

@@ -55,7 +55,7 @@ type Store interface {
 	SetGsid(ctx context.Context, recordKey, gsid string) error
 	ForgetGsid(ctx context.Context, recordKey, gsid string) error
 	MarkCreating(ctx context.Context, recordKey, eventID string) error
-	PutPendingWrite(ctx context.Context, recordKey string, p state.PendingWrite) error
+	PutPendingWrite(ctx context.Context, recordKey, owner string, p state.PendingWrite) error
 	ClearCreating(ctx context.Context, recordKey, eventID string) error
 }
 

@@ -126,7 +126,7 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	}
 	if err != nil {
 		if len(evs) > 1 && classify(err) == retry {
-			s.keepPending(ctx, key, &ev, ids)
+			s.keepPending(ctx, key, owner, &ev, ids)
 		}
 		s.finish(ctx, fresh, err)
 		return

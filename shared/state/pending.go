@@ -37,25 +37,32 @@ type PendingWrite struct {
 	Event []byte
 }
 
-// PutPendingWrite keeps p on the record (replacing any pending write).
-// The caller holds the record's lock.
-func (s *Store) PutPendingWrite(ctx context.Context, recordKey string, p PendingWrite) error {
+// PutPendingWrite keeps p on the record (replacing any pending write),
+// on the condition that owner holds the record's lock (LockGoal); else it
+// returns a *LockedError.
+func (s *Store) PutPendingWrite(ctx context.Context, recordKey, owner string, p PendingWrite) error {
 	switch {
-	case recordKey == "" || len(p.EventIDs) == 0 || len(p.Event) == 0 || p.Version.IsZero():
-		return errors.New("state: PutPendingWrite needs a record key, event ids, the event and its version")
+	case recordKey == "" || owner == "" || len(p.EventIDs) == 0 || len(p.Event) == 0 || p.Version.IsZero():
+		return errors.New("state: PutPendingWrite needs a record key, the lock's owner, event ids, the event and its version")
 	case len(p.Event) > MaxPendingEvent:
 		return fmt.Errorf("state: goal %s: pending write of %d bytes, above %d", recordKey, len(p.Event), MaxPendingEvent)
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:        aws.String(s.table),
-		Key:              goalKey(recordKey),
-		UpdateExpression: aws.String("SET " + attrPendingVersion + " = :v, " + attrPendingIDs + " = :ids, " + attrPendingEvent + " = :e"),
+		TableName:           aws.String(s.table),
+		Key:                 goalKey(recordKey),
+		UpdateExpression:    aws.String("SET " + attrPendingVersion + " = :v, " + attrPendingIDs + " = :ids, " + attrPendingEvent + " = :e"),
+		ConditionExpression: aws.String(attrLockOwner + " = :o"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":v":   versionNumber(p.Version),
 			":ids": &types.AttributeValueMemberSS{Value: p.EventIDs},
 			":e":   &types.AttributeValueMemberB{Value: p.Event},
+			":o":   str(owner),
 		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
+	if old, failed := conditionFailed(err); failed {
+		return &LockedError{RecordKey: recordKey, Owner: getStr(old, attrLockOwner), Until: getMillis(old, attrLockUntil)}
+	}
 	if err != nil {
 		return fmt.Errorf("state: put goal %s pending write: %w", recordKey, err)
 	}

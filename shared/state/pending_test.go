@@ -2,6 +2,7 @@ package state_test
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -9,13 +10,19 @@ import (
 	"github.com/goalrelay/goalrelay/shared/state"
 )
 
-// TestPendingWriteUntilApplied: a pending write is kept on the record,
-// replaced by the next, removed when a version is recorded, and bounded.
+// TestPendingWriteUntilApplied: a pending write is kept on the record by
+// the lock's owner only, removed when a version is recorded, and bounded.
 func TestPendingWriteUntilApplied(t *testing.T) {
 	s, _, _ := newStore(t, newClock())
 	ctx := t.Context()
 	p := state.PendingWrite{Version: t0.Add(5 * time.Second), EventIDs: []string{"v4", "v5"}, Event: []byte(`{"id":"v5"}`)}
-	if err := s.PutPendingWrite(ctx, rec, p); err != nil {
+	if err := s.PutPendingWrite(ctx, rec, "me", p); !errors.Is(err, state.ErrLocked) {
+		t.Fatalf("without the lock: %v, want ErrLocked", err)
+	}
+	if _, _, err := s.LockGoal(ctx, rec, "me", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutPendingWrite(ctx, rec, "me", p); err != nil {
 		t.Fatal(err)
 	}
 	g, _, err := s.GetGoal(ctx, rec)
@@ -37,7 +44,7 @@ func TestPendingWriteUntilApplied(t *testing.T) {
 	}
 	big := p
 	big.Event = make([]byte, state.MaxPendingEvent+1)
-	if err := s.PutPendingWrite(ctx, rec, big); err == nil {
+	if err := s.PutPendingWrite(ctx, rec, "me", big); err == nil {
 		t.Error("a pending write above MaxPendingEvent was kept")
 	}
 }
