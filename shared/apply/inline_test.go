@@ -187,3 +187,18 @@ func knownGoal(t *testing.T) (*env, context.Context) {
 	e.sim.ResetStats()
 	return e, ctx
 }
+
+// TestPicklistLoadIsRetriedInline: the first call of a cold consumer is
+// the picklist's load, made before the batch Fetch and, when that failed,
+// again before the group's first event; a 503 on both is tried again at
+// once too.
+func TestPicklistLoadIsRetriedInline(t *testing.T) {
+	e := newEnv(t)
+	e.sim.FailNext(2, gt.FaultUnavailable)
+	if failed := e.handle(t.Context(), e.batch(goalEvent("e1", "901", 0, fullGoal("x")))); len(failed) != 0 {
+		t.Fatalf("failed = %v, want none; logs:\n%s", failed, e.logs)
+	}
+	if _, ok := e.sim.GoalByExternalID(key901); !ok {
+		t.Error("the goal was not created")
+	}
+}

@@ -299,7 +299,12 @@ func (s *Service) processGroup(ctx context.Context, msgs []*message) {
 			failRest(msgs[i:], fmt.Errorf("not attempted: %s left before the deadline", left.Round(time.Millisecond)))
 			return
 		}
-		if err := s.checkNamesBefore(ctx, m.ev); err != nil {
+		err := s.checkNamesBefore(ctx, m.ev)
+		for n := 1; err != nil && s.retryInline(ctx, m.key, n, err); n++ {
+			// The picklist's load failed transiently (inline.go).
+			err = s.checkNamesBefore(ctx, m.ev)
+		}
+		if err != nil {
 			m.outcome, m.err = classify(err), err
 			if m.outcome == retry {
 				failRest(msgs[i+1:], err)

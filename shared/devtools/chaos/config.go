@@ -38,10 +38,11 @@ type Config struct {
 	// GainsightTimeout is the apply function's GAINSIGHT_TIMEOUT (default
 	// 2 s); FunctionTimeout its time-out (default 20 s: the function starts
 	// no work in its last apply.DefaultMargin, 10 s); InFlight its
-	// IN_FLIGHT_VISIBILITY (default 10 s), which bounds how long a killed
+	// IN_FLIGHT_VISIBILITY (default 6 s), which bounds how long a killed
 	// batch stays away. The three are production's 20 s, 120 s and 60 s
-	// scaled down, the first and last by the same factor, so that a kill
-	// costs what it costs in production relative to a call's time-out.
+	// scaled down, the first and last by the same factor (a tenth), so
+	// that a kill costs what it costs in production relative to a call's
+	// time-out.
 	GainsightTimeout, FunctionTimeout, InFlight time.Duration
 	// Latency is added by the simulator to every call (default 20 ms).
 	Latency time.Duration
@@ -89,7 +90,7 @@ func (c Config) Defaults() Config {
 	defD(&c.Visibility, 30*time.Second)
 	defD(&c.GainsightTimeout, 2*time.Second)
 	defD(&c.FunctionTimeout, 20*time.Second)
-	defD(&c.InFlight, 10*time.Second)
+	defD(&c.InFlight, 6*time.Second)
 	defD(&c.Latency, 20*time.Millisecond)
 	defD(&c.RoundGap, 2*time.Second)
 	defD(&c.TimeLimit, 4*time.Minute)
