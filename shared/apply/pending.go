@@ -3,10 +3,13 @@ package apply
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 
 	goalevents "github.com/goalrelay/goalrelay/events"
+	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/logbound"
+	"github.com/goalrelay/goalrelay/shared/quota"
 	"github.com/goalrelay/goalrelay/shared/state"
 )
 
@@ -68,6 +71,24 @@ func allUpserts(msgs []*message) bool {
 		if m.ev.Type != goalevents.GoalUpserted {
 			return false
 		}
+	}
+	return true
+}
+
+// mayHaveWritten reports whether a unit that failed with err may have
+// changed the goal in Gainsight: not when it failed before any write
+// (the quota refused it, a claim or the record was busy, a 429), which a
+// quota-starved backlog meets on every attempt and which needs no pending
+// write. A nil err is a write Gainsight took whose version could not be
+// recorded.
+func mayHaveWritten(err error) bool {
+	var rl *gainsight.RateLimitError
+	var le *quota.LimitError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &rl), errors.As(err, &le), errors.Is(err, state.ErrBusy), errors.Is(err, state.ErrLocked):
+		return false
 	}
 	return true
 }

@@ -103,6 +103,7 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		out, err = s.apply(cctx, w)
 	}
 	cancel()
+	applyErr := err // nil: Gainsight took the write, whatever happens to its recording
 	if err == nil {
 		// Record the version (and the Gsid, and the goal's Name and status
 		// as sent) before acknowledging, so a redelivery finds the goal and
@@ -125,7 +126,7 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		}
 	}
 	if err != nil {
-		if len(evs) > 1 && classify(err) == retry {
+		if len(evs) > 1 && classify(err) == retry && mayHaveWritten(applyErr) {
 			s.keepPending(ctx, key, owner, &ev, ids)
 		}
 		s.finish(ctx, fresh, err)
