@@ -75,12 +75,15 @@ func allUpserts(msgs []*message) bool {
 	return true
 }
 
-// mayHaveWritten reports whether a unit that failed with err may have
-// changed the goal in Gainsight: not when it failed before any write
-// (the quota refused it, a claim or the record was busy, a 429), which a
+// mayHaveWritten reports whether an attempt that sent a create or update
+// (work.sent) and ended with err may have changed the goal in Gainsight:
+// not when the write itself was refused unapplied (a 429) or the attempt
+// ended on the quota, a busy claim or a locked record, which a
 // quota-starved backlog meets on every attempt and which needs no pending
 // write. A nil err is a write Gainsight took whose version could not be
-// recorded.
+// recorded. applyUnit asks it after every attempt of a unit: a write an
+// earlier attempt may have made stays possible whatever the later
+// attempts meet.
 func mayHaveWritten(err error) bool {
 	var rl *gainsight.RateLimitError
 	var le *quota.LimitError

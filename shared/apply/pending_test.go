@@ -48,3 +48,32 @@ func TestSplitAfterALostMergedWrite(t *testing.T) {
 		t.Errorf("after version 5 the goal is %q, want five", g.Name)
 	}
 }
+
+// TestLostWriteThenRefusalKeepsPending: the merged update of versions 4
+// and 5 takes effect but its answer is lost; the inline retry's update is
+// refused with a 429. The unit fails on the 429, which wrote nothing, but
+// the first attempt may have: the merged write must be kept, so that
+// version 4 alone, split from 5 by a batch boundary, sends it again rather
+// than its older name. Judging by the last attempt's error alone drops it.
+func TestLostWriteThenRefusalKeepsPending(t *testing.T) {
+	e, ctx := knownGoal(t)
+	v4 := goalEvent("v4", "901", 4, map[string]any{"Name": "four", "StatusName": "At Risk"})
+	v5 := goalEvent("v5", "901", 5, map[string]any{"Name": "five"})
+	e.sim.FailNext(1, gt.Fault{Status: http.StatusBadGateway, AfterApply: true})
+	e.sim.FailNext(1, gt.Fault{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}}})
+	if failed := e.handle(ctx, e.batch(v4, v5)); len(failed) != 2 {
+		t.Fatalf("failed = %v, want both (the retry met a 429); logs:\n%s", failed, e.logs)
+	}
+	if n := e.calls(gt.EndpointGoalUpdate); n != 2 {
+		t.Fatalf("%d updates, want 2 (the lost one and the inline retry); logs:\n%s", n, e.logs)
+	}
+	if s := e.storedGoal(key901); s.Pending == nil || !s.Pending.Version.Equal(v5.Time) {
+		t.Fatalf("no pending write for the lost merged update: %+v", s.Pending)
+	}
+	if failed := e.handle(ctx, e.batch(v4)); len(failed) != 0 {
+		t.Fatalf("version 4 alone failed: %v; logs:\n%s", failed, e.logs)
+	}
+	if g, _ := e.sim.GoalByExternalID(key901); g.Name != "five" || g.StatusName != "At Risk" {
+		t.Errorf("after version 4 alone the goal is %q, %q; want the merged five, At Risk", g.Name, g.StatusName)
+	}
+}

@@ -89,6 +89,10 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	}
 	cctx, cancel := s.callContext(ctx)
 	out, err := s.apply(cctx, w)
+	// unknown: an attempt's write may have reached Gainsight without the
+	// unit knowing; a later attempt's failure (a 429, the quota) does not
+	// undo it.
+	unknown := w.sent && mayHaveWritten(err)
 	for n := 1; err != nil && s.retryInline(cctx, key, n, err); n++ {
 		// The record as a redelivery would find it (inline.go). Should
 		// another consumer have written it meanwhile (this attempt's lock
@@ -101,9 +105,9 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		// The CRM read-back's answer stands: no second read for the retry.
 		w = &work{key: key, ev: &ev, goal: now, rb: w.rb}
 		out, err = s.apply(cctx, w)
+		unknown = unknown || (w.sent && mayHaveWritten(err))
 	}
 	cancel()
-	applyErr := err // nil: Gainsight took the write, whatever happens to its recording
 	if err == nil {
 		// Record the version (and the Gsid, and the goal's Name and status
 		// as sent) before acknowledging, so a redelivery finds the goal and
@@ -126,7 +130,7 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		}
 	}
 	if err != nil {
-		if len(evs) > 1 && classify(err) == retry && mayHaveWritten(applyErr) {
+		if len(evs) > 1 && classify(err) == retry && unknown {
 			s.keepPending(ctx, key, owner, &ev, ids)
 		}
 		s.finish(ctx, fresh, err)
@@ -172,6 +176,9 @@ type work struct {
 	// requestID is Gainsight's request id of the unit's last call that
 	// succeeded, for the events' stories.
 	requestID string
+	// sent is set when a create or update of the goal went out: from
+	// then on Gainsight may hold the unit's values whatever the answer.
+	sent bool
 }
 
 // finish ends the claims of msgs after err: retryable errors release the
