@@ -2,6 +2,7 @@ package apply_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"sync"
@@ -96,6 +97,12 @@ func TestFaultsInProcess(t *testing.T) {
 	sc.verify(t, s, s.dlqMessages())
 	if t.Failed() {
 		t.Logf("consumer logs:\n%s", tail(logs.String(), 20000))
+		if f := os.Getenv("GOALRELAY_LOGS"); f != "" {
+			// Every line, for a run that fails rarely.
+			if err := os.WriteFile(f, []byte(logs.String()), 0o644); err != nil {
+				t.Log(err)
+			}
+		}
 	}
 }
 
@@ -229,7 +236,25 @@ func TestKillMidBatchUnderRIE(t *testing.T) {
 	}
 	// A claim the killed function held was taken over by the next one
 	// once its lease ran out: the kill really cut an attempt short.
-	if !strings.Contains(out.String(), "claim resumed") {
+	// Its line names the event as every event line does (the id and the
+	// source apart), so the saved by-event-id query finds it.
+	resumed := 0
+	for _, l := range strings.Split(out.String(), "\n") {
+		i := strings.Index(l, "{")
+		var line struct {
+			Message string `json:"message"` // Lambda's JSON log format
+			EventID string `json:"event_id"`
+			Source  string `json:"source"`
+		}
+		if i < 0 || json.Unmarshal([]byte(l[i:]), &line) != nil || !strings.HasPrefix(line.Message, "claim resumed") {
+			continue
+		}
+		resumed++
+		if _, ok := sc.byID[line.EventID]; !ok || line.Source != sc.source {
+			t.Errorf("claim resumed line names event %q of source %q, not one of the scenario's: %s", line.EventID, line.Source, l)
+		}
+	}
+	if resumed == 0 {
 		t.Errorf("no redelivery took over an event claimed by a killed function")
 	}
 	sc.verify(t, s, s.dlqMessages())

@@ -34,6 +34,11 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 			continue
 		}
 		m.claim = &c
+		if c.Resumed {
+			s.logger().InfoContext(ctx, "claim resumed: an earlier attempt ended without an outcome (its consumer died)",
+				"event_id", m.ev.ID, "source", m.ev.Source,
+				"record_key", m.key, "attempt", c.Attempt)
+		}
 		live = append(live, m)
 	}
 	if len(live) == 0 {

@@ -324,7 +324,7 @@ func (h *heartbeat) renew(ctx context.Context) {
 		if err != nil && held && ctx.Err() == nil && (errors.Is(err, state.ErrLeaseLost) || c.LeaseUntil.Before(soon)) {
 			h.lost(ctx, err)
 		} else if err != nil && held && ctx.Err() == nil {
-			h.s.logger().WarnContext(ctx, "cannot renew a claim's lease; trying again at the next beat", "event_id", c.EventID, "error", err.Error())
+			h.s.logger().WarnContext(ctx, "cannot renew a claim's lease; trying again at the next beat", "claim_id", c.EventID, "error", err.Error())
 		}
 	}
 	for k, o := range locks {
@@ -359,10 +359,6 @@ func (hs *heldStore) Begin(ctx context.Context, eventID string, lease time.Durat
 		hs.h.mu.Lock()
 		hs.h.claims[eventID] = c
 		hs.h.mu.Unlock()
-		if c.Resumed {
-			hs.h.s.logger().InfoContext(ctx, "claim resumed: an earlier attempt ended without an outcome (its consumer died)",
-				"event_id", eventID, "attempt", c.Attempt)
-		}
 	}
 	return c, err
 }
