@@ -137,6 +137,15 @@ func (m *memStore) PutPendingWrite(_ context.Context, key, _ string, p state.Pen
 	return nil
 }
 
+func (m *memStore) ClearPendingWrite(_ context.Context, key, _ string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g := m.goals[key]
+	g.Pending = nil
+	m.goals[key] = g
+	return nil
+}
+
 func (m *memStore) ClearCreating(_ context.Context, key, _ string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

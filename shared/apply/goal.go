@@ -161,7 +161,6 @@ func (s *Service) createGoal(ctx context.Context, w *work) (outcome, error) {
 	var resp *gainsight.CreateGoalResponse
 	err := s.call(ctx, func(ctx context.Context) error {
 		var err error
-		w.sent = true
 		resp, err = s.Gainsight.CreateGoal(ctx, req)
 		return err
 	})
@@ -186,7 +185,6 @@ func (s *Service) createGoal(ctx context.Context, w *work) (outcome, error) {
 // updateGoal sends the update and notes Gainsight's request id.
 func (s *Service) updateGoal(ctx context.Context, w *work, req *gainsight.UpdateGoalRequest) error {
 	return s.call(ctx, func(ctx context.Context) error {
-		w.sent = true
 		resp, err := s.Gainsight.UpdateGoal(ctx, req)
 		if err == nil {
 			w.requestID = resp.RequestID

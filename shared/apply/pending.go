@@ -3,37 +3,44 @@ package apply
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"slices"
 
 	goalevents "github.com/goalrelay/goalrelay/events"
-	"github.com/goalrelay/goalrelay/shared/gainsight"
 	"github.com/goalrelay/goalrelay/shared/logbound"
-	"github.com/goalrelay/goalrelay/shared/quota"
 	"github.com/goalrelay/goalrelay/shared/state"
 )
 
 // A merged write whose outcome is unknown. Consecutive upserts of a goal
-// are merged into one call (merge.go). When that call's answer is lost
-// (or its version cannot be recorded), Gainsight may already hold the
+// are merged into one call (merge.go). When that call's answer is lost,
+// or its version cannot be recorded, or its consumer dies or loses the
+// record lock while the call is out, Gainsight may already hold the
 // merged values, the newest event's included, while the state's version
-// does not say so; every event of the unit goes back to the queue. SQS
+// does not say so; every event of the unit comes back from the queue. SQS
 // FIFO brings them back in order but not always in one batch: a batch
 // that ends inside the group would apply the first events alone and
 // write an older value over the newer one the lost write set, until the
 // newer event is applied again.
 //
-// So before the unit fails, the merged event is kept on the goal record
-// (state.PendingWrite, at most state.MaxPendingEvent bytes; a larger one
-// is not kept, and the brief regression stays possible). A later unit of
-// the record whose version the pending write is ahead of sends the merged
-// values again instead of an older part of them: the pending event comes
-// first, the unit's events it carries are left out (their values are in
-// it), and the unit's newer events are merged over it. Its events older
-// than the pending write that it does not carry (a late delivery) are
-// merged under it, so the pending values win, as they would had its
-// version been recorded. Recording the version (PutGoalApplied) removes
-// the pending write.
+// So the merged event is kept on the goal record before it is sent
+// (writeAhead: state.PendingWrite, written under the record lock, at most
+// state.MaxPendingEvent bytes; a larger one is not kept, and the brief
+// regression stays possible). Nothing that runs after the call is needed
+// for it, so a SIGKILL, an out-of-memory end or a lost lock leaves it in
+// place as surely as a lost answer. Recording the version (PutGoalApplied)
+// removes it; a write Gainsight refuses for good puts back what the record
+// held before (restorePending), so that refused values are not sent again
+// (so does a unit that ends with nothing to write).
+// A later unit of the record whose version the pending write is ahead of
+// sends the merged values again instead of an older part of them: the
+// pending event comes first, the unit's events it carries are left out
+// (their values are in it), and the unit's newer events are merged over
+// it. Its events older than the pending write that it does not carry (a
+// late delivery) are merged under it, so the pending values win, as they
+// would had its version been recorded. Should the write never have
+// reached Gainsight (a quota refusal, a 429), the pending values are
+// still those of the record's own queued events, which the next unit
+// sends merged, as it would had they come in one batch.
 
 // withPending returns the events to merge for the unit's fresh messages,
 // with the record's pending write when there is one to honour, and the ids
@@ -75,37 +82,51 @@ func allUpserts(msgs []*message) bool {
 	return true
 }
 
-// mayHaveWritten reports whether an attempt that sent a create or update
-// (work.sent) and ended with err may have changed the goal in Gainsight:
-// not when the write itself was refused unapplied (a 429) or the attempt
-// ended on the quota, a busy claim or a locked record, which a
-// quota-starved backlog meets on every attempt and which needs no pending
-// write. A nil err is a write Gainsight took whose version could not be
-// recorded. applyUnit asks it after every attempt of a unit: a write an
-// earlier attempt may have made stays possible whatever the later
-// attempts meet.
-func mayHaveWritten(err error) bool {
-	var rl *gainsight.RateLimitError
-	var le *quota.LimitError
-	switch {
-	case err == nil:
-		return true
-	case errors.As(err, &rl), errors.As(err, &le), errors.Is(err, state.ErrBusy), errors.Is(err, state.ErrLocked):
-		return false
+// writeAhead keeps the unit's merged event ev (carrying the events ids)
+// on the record g before it is sent, while owner holds the record's lock.
+// A unit of one event needs none (no older part of it can be sent alone),
+// nor one whose write the record already keeps (an earlier attempt's).
+// It reports whether it changed the record's pending write; an error
+// means the unit must not write (the lock was lost, DynamoDB failed).
+func (s *Service) writeAhead(ctx context.Context, g state.Goal, owner string, ev *goalevents.Event, ids []string) (bool, error) {
+	if len(ids) < 2 {
+		return false, nil
 	}
-	return true
+	if p := g.Pending; p != nil && p.Version.Equal(ev.Time) && sameIDs(p.EventIDs, ids) {
+		return false, nil
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return false, err
+	}
+	if len(b) > state.MaxPendingEvent {
+		s.logger().WarnContext(ctx, "merged write too large to keep before it is sent; a lost answer may briefly let an older version through",
+			"record_key", logbound.Cut(g.RecordKey, logbound.MaxValue), "bytes", len(b))
+		return false, nil
+	}
+	if err := s.Store.PutPendingWrite(ctx, g.RecordKey, owner, state.PendingWrite{Version: ev.Time, EventIDs: ids, Event: b}); err != nil {
+		return false, fmt.Errorf("keep the merged write before sending it: %w", err)
+	}
+	return true, nil
 }
 
-// keepPending keeps the unit's merged event on the record before the unit
-// fails, while owner still holds the record's lock; best effort: without
-// it, the unit fails as before.
-func (s *Service) keepPending(ctx context.Context, key, owner string, ev *goalevents.Event, ids []string) {
-	b, err := json.Marshal(ev)
-	if err == nil {
-		err = s.Store.PutPendingWrite(ctx, key, owner, state.PendingWrite{Version: ev.Time, EventIDs: ids, Event: b})
+// restorePending puts back the pending write the record held before
+// writeAhead replaced it (none: removes it), once the unit ended without
+// writing: Gainsight refused the write for good, or there was nothing to
+// write. Best effort.
+func (s *Service) restorePending(ctx context.Context, key, owner string, prev *state.PendingWrite) {
+	var err error
+	if prev != nil {
+		err = s.Store.PutPendingWrite(ctx, key, owner, *prev)
+	} else {
+		err = s.Store.ClearPendingWrite(ctx, key, owner)
 	}
 	if err != nil {
-		s.logger().WarnContext(ctx, "cannot keep a merged write whose outcome is unknown",
+		s.logger().WarnContext(ctx, "cannot put back the pending write after a refused merged write",
 			"record_key", logbound.Cut(key, logbound.MaxValue), "error", logbound.Cut(err.Error(), logbound.MaxError))
 	}
+}
+
+func sameIDs(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }

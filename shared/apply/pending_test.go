@@ -1,10 +1,16 @@
 package apply_test
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"testing"
 
+	goalevents "github.com/goalrelay/goalrelay/events"
+	"github.com/goalrelay/goalrelay/shared/apply"
+	"github.com/goalrelay/goalrelay/shared/gainsight"
 	gt "github.com/goalrelay/goalrelay/shared/gainsight/gainsighttest"
+	"github.com/goalrelay/goalrelay/shared/state"
 )
 
 // TestSplitAfterALostMergedWrite: versions 4 and 5 of a goal are merged
@@ -75,5 +81,69 @@ func TestLostWriteThenRefusalKeepsPending(t *testing.T) {
 	}
 	if g, _ := e.sim.GoalByExternalID(key901); g.Name != "five" || g.StatusName != "At Risk" {
 		t.Errorf("after version 4 alone the goal is %q, %q; want the merged five, At Risk", g.Name, g.StatusName)
+	}
+}
+
+// seeUpdate runs see before every goal update is sent.
+type seeUpdate struct {
+	apply.Gainsight
+	see func()
+}
+
+func (s *seeUpdate) UpdateGoal(ctx context.Context, r *gainsight.UpdateGoalRequest) (*gainsight.UpdateGoalResponse, error) {
+	s.see()
+	return s.Gainsight.UpdateGoal(ctx, r)
+}
+
+// TestMergedWriteKeptBeforeItIsSent: the merged update of versions 4 and 5
+// is on the goal record before it leaves, so that a consumer killed (or
+// stalled past its record lock) while the call is out leaves it there for
+// the next unit, with nothing left to run after the call; the applied
+// version then removes it. Kept only after a failure, the record holds
+// nothing while the call is out.
+func TestMergedWriteKeptBeforeItIsSent(t *testing.T) {
+	e, ctx := knownGoal(t)
+	v4 := goalEvent("v4", "901", 4, map[string]any{"Name": "four", "StatusName": "At Risk"})
+	v5 := goalEvent("v5", "901", 5, map[string]any{"Name": "five"})
+	var seen *state.PendingWrite
+	e.svc.Gainsight = &seeUpdate{Gainsight: e.svc.Gainsight, see: func() { seen = e.storedGoal(key901).Pending }}
+	if failed := e.handle(ctx, e.batch(v4, v5)); len(failed) != 0 {
+		t.Fatalf("failed = %v; logs:\n%s", failed, e.logs)
+	}
+	if seen == nil || !seen.Version.Equal(v5.Time) || !slices.Equal(slices.Sorted(slices.Values(seen.EventIDs)), []string{"v4", "v5"}) {
+		t.Fatalf("while the update was out the record kept %+v, want the merged write of v4 and v5", seen)
+	}
+	if p := e.storedGoal(key901).Pending; p != nil {
+		t.Errorf("pending write left after the version was recorded: %+v", p)
+	}
+}
+
+// TestRefusedMergedWriteIsNotKept: a merged update Gainsight refuses for
+// good (an unknown CTA) goes to the DLQ and leaves no pending write behind:
+// a later event of the goal is applied on its own, not merged under the
+// refused values (which would send it to the DLQ too).
+func TestRefusedMergedWriteIsNotKept(t *testing.T) {
+	e, ctx := knownGoal(t)
+	v4 := goalEvent("v4", "901", 4, map[string]any{"Name": "four"})
+	v5 := goalEvent("v5", "901", 5, map[string]any{"Name": "five"})
+	v5.Data.Associate = &goalevents.Associations{CTA: []string{"1I00NOSUCHCTA"}}
+	if failed := e.handle(ctx, e.batch(v4, v5)); len(failed) != 0 {
+		t.Fatalf("failed = %v, want both dead-lettered; logs:\n%s", failed, e.logs)
+	}
+	if n := len(e.dlq()); n != 2 {
+		t.Fatalf("%d in the DLQ, want 2; logs:\n%s", n, e.logs)
+	}
+	if p := e.storedGoal(key901).Pending; p != nil {
+		t.Fatalf("a refused write is kept as pending: version %s, events %v", p.Version, p.EventIDs)
+	}
+	v6 := goalEvent("v6", "901", 6, map[string]any{"Name": "six"})
+	if failed := e.handle(ctx, e.batch(v6)); len(failed) != 0 {
+		t.Fatalf("version 6 failed: %v; logs:\n%s", failed, e.logs)
+	}
+	if n := len(e.dlq()); n != 0 {
+		t.Errorf("version 6 went to the DLQ too (%d)", n)
+	}
+	if g, _ := e.sim.GoalByExternalID(key901); g.Name != "six" {
+		t.Errorf("goal %q, want six", g.Name)
 	}
 }

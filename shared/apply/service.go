@@ -56,6 +56,7 @@ type Store interface {
 	ForgetGsid(ctx context.Context, recordKey, gsid string) error
 	MarkCreating(ctx context.Context, recordKey, eventID string) error
 	PutPendingWrite(ctx context.Context, recordKey, owner string, p state.PendingWrite) error
+	ClearPendingWrite(ctx context.Context, recordKey, owner string) error
 	ClearCreating(ctx context.Context, recordKey, eventID string) error
 }
 

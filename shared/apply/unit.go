@@ -79,6 +79,12 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	if len(evs) > 1 {
 		s.Metrics.Add(emf.EventsMerged, float64(len(evs)-1))
 	}
+	// Kept before it is sent (pending.go).
+	ahead, err := s.writeAhead(ctx, g, owner, &ev, ids)
+	if err != nil {
+		s.finish(ctx, fresh, err)
+		return
+	}
 	w := &work{key: key, ev: &ev, goal: g}
 	if g.Gsid == "" && !g.CreatePending {
 		// The batch Fetch stands for the unit's own only while the record
@@ -94,10 +100,6 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 	}
 	cctx, cancel := s.callContext(ctx)
 	out, err := s.apply(cctx, w)
-	// unknown: an attempt's write may have reached Gainsight without the
-	// unit knowing; a later attempt's failure (a 429, the quota) does not
-	// undo it.
-	unknown := w.sent && mayHaveWritten(err)
 	for n := 1; err != nil && s.retryInline(cctx, key, n, err); n++ {
 		// The record as a redelivery would find it (inline.go). Should
 		// another consumer have written it meanwhile (this attempt's lock
@@ -110,7 +112,6 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		// The CRM read-back's answer stands: no second read for the retry.
 		w = &work{key: key, ev: &ev, goal: now, rb: w.rb}
 		out, err = s.apply(cctx, w)
-		unknown = unknown || (w.sent && mayHaveWritten(err))
 	}
 	cancel()
 	if err == nil {
@@ -124,6 +125,10 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 				// when this unit outlived its record lock.
 				err = nil
 			}
+		} else if ahead {
+			// Ended with nothing written (the CRM record is gone, say):
+			// the kept values must not be sent later.
+			s.restorePending(ctx, key, owner, g.Pending)
 		}
 		if err == nil && w.deleted != "" {
 			err = s.Store.ForgetGsid(ctx, key, w.deleted)
@@ -135,8 +140,8 @@ func (s *Service) applyUnit(ctx context.Context, unit []*message) {
 		}
 	}
 	if err != nil {
-		if len(evs) > 1 && classify(err) == retry && unknown {
-			s.keepPending(ctx, key, owner, &ev, ids)
+		if ahead && classify(err) == permanent {
+			s.restorePending(ctx, key, owner, g.Pending)
 		}
 		s.finish(ctx, fresh, err)
 		return
@@ -181,9 +186,6 @@ type work struct {
 	// requestID is Gainsight's request id of the unit's last call that
 	// succeeded, for the events' stories.
 	requestID string
-	// sent is set when a create or update of the goal went out: from
-	// then on Gainsight may hold the unit's values whatever the answer.
-	sent bool
 }
 
 // finish ends the claims of msgs after err: retryable errors release the

@@ -69,6 +69,31 @@ func (s *Store) PutPendingWrite(ctx context.Context, recordKey, owner string, p 
 	return nil
 }
 
+// ClearPendingWrite removes the record's pending write, on the condition
+// that owner holds the record's lock; else it returns a *LockedError. It is
+// for a write that was kept before it was sent and that Gainsight then
+// refused for good: its values must not be sent again.
+func (s *Store) ClearPendingWrite(ctx context.Context, recordKey, owner string) error {
+	if recordKey == "" || owner == "" {
+		return errors.New("state: ClearPendingWrite needs a record key and the lock's owner")
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                           aws.String(s.table),
+		Key:                                 goalKey(recordKey),
+		UpdateExpression:                    aws.String("REMOVE " + attrPendingVersion + ", " + attrPendingIDs + ", " + attrPendingEvent),
+		ConditionExpression:                 aws.String(attrLockOwner + " = :o"),
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":o": str(owner)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if old, failed := conditionFailed(err); failed {
+		return &LockedError{RecordKey: recordKey, Owner: getStr(old, attrLockOwner), Until: getMillis(old, attrLockUntil)}
+	}
+	if err != nil {
+		return fmt.Errorf("state: clear goal %s pending write: %w", recordKey, err)
+	}
+	return nil
+}
+
 func decodePending(item map[string]types.AttributeValue) *PendingWrite {
 	v, ok := getVersion(item, attrPendingVersion)
 	ids, _ := item[attrPendingIDs].(*types.AttributeValueMemberSS)

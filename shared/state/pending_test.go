@@ -48,3 +48,28 @@ func TestPendingWriteUntilApplied(t *testing.T) {
 		t.Error("a pending write above MaxPendingEvent was kept")
 	}
 }
+
+// TestClearPendingWrite: only the lock's owner removes a pending write.
+func TestClearPendingWrite(t *testing.T) {
+	s, _, _ := newStore(t, newClock())
+	ctx := t.Context()
+	p := state.PendingWrite{Version: t0.Add(5 * time.Second), EventIDs: []string{"v4", "v5"}, Event: []byte(`{"id":"v5"}`)}
+	if _, _, err := s.LockGoal(ctx, rec, "me", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutPendingWrite(ctx, rec, "me", p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ClearPendingWrite(ctx, rec, "other"); !errors.Is(err, state.ErrLocked) {
+		t.Fatalf("another owner: %v, want ErrLocked", err)
+	}
+	if g, _, _ := s.GetGoal(ctx, rec); g.Pending == nil {
+		t.Fatal("another owner removed the pending write")
+	}
+	if err := s.ClearPendingWrite(ctx, rec, "me"); err != nil {
+		t.Fatal(err)
+	}
+	if g, _, _ := s.GetGoal(ctx, rec); g.Pending != nil {
+		t.Errorf("pending write left: %+v", g.Pending)
+	}
+}
