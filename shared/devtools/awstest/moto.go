@@ -1,8 +1,12 @@
 package awstest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +16,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -37,6 +43,14 @@ const (
 // through a loopback proxy that forwards one request at a time, so tests
 // with several concurrent consumers, in-process or in other processes, see
 // DynamoDB's guarantees.
+//
+// Nor does moto 5.2.1 deliver a FIFO message group in order once several
+// of its received messages come back from a visibility time-out: it hands
+// out the group's last message first (TestFIFOGroupComesBackInOrder), so a
+// consumer would apply a record's newest event before its older ones, which
+// SQS never does. moto_server is therefore run through motofifo.py, which
+// mends that in moto's SQS model and then starts moto_server's own main,
+// with the Python interpreter that runs moto_server (motoCommand).
 type Moto struct {
 	// Endpoint is the proxy, http://127.0.0.1:<port>: give it to clients.
 	Endpoint string
@@ -60,12 +74,12 @@ var ErrNotInstalled = errors.New("moto_server not found on PATH: run `make pytoo
 // If moto exits during start-up (another process took the free port before
 // moto bound it), it is started again on another port, three times at most.
 func StartMoto(ctx context.Context, maxLife time.Duration) (*Moto, error) {
-	bin, err := exec.LookPath("moto_server")
+	argv, err := motoCommand()
 	if err != nil {
-		return nil, ErrNotInstalled
+		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
-		m, err := startMoto(ctx, bin, maxLife)
+		m, err := startMoto(ctx, argv, maxLife)
 		if errors.Is(err, errExitedAtStart) && attempt < 3 {
 			continue
 		}
@@ -75,13 +89,14 @@ func StartMoto(ctx context.Context, maxLife time.Duration) (*Moto, error) {
 
 var errExitedAtStart = errors.New("moto_server exited during start-up")
 
-func startMoto(ctx context.Context, bin string, maxLife time.Duration) (*Moto, error) {
+func startMoto(ctx context.Context, argv []string, maxLife time.Duration) (*Moto, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	secs := strconv.Itoa(int(maxLife / time.Second))
-	cmd := exec.Command("timeout", secs, bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	args := append([]string{secs}, argv...)
+	cmd := exec.Command("timeout", append(args, "-H", "127.0.0.1", "-p", strconv.Itoa(port))...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if os.Getenv("GOALRELAY_MOTO_LOG") == "" {
 		cmd.Stdout, cmd.Stderr = nil, nil
@@ -118,6 +133,68 @@ func startMoto(ctx context.Context, bin string, maxLife time.Duration) (*Moto, e
 		case <-tick.C:
 		}
 	}
+}
+
+//go:embed motofifo.py
+var motoFIFO []byte
+
+// motoCommand is the command line that runs moto_server through
+// motofifo.py: the Python interpreter of the moto_server on PATH (its
+// script's #! line; python3 on PATH when the script is not a Python one,
+// as with pyenv's shims), checked once to import moto, and motofifo.py
+// written to the temporary directory under a name of its content's hash.
+var motoCommand = sync.OnceValues(func() ([]string, error) {
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, ErrNotInstalled
+	}
+	python, err := motoPython(bin)
+	if err != nil {
+		return nil, err
+	}
+	if out, err := exec.Command(python[0], append(python[1:], "-c", "import moto.server, moto.sqs.models")...).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("awstest: %s cannot import moto (the Python that runs %s is needed to mend its FIFO order): %v: %s",
+			strings.Join(python, " "), bin, err, bytes.TrimSpace(out))
+	}
+	sum := sha256.Sum256(motoFIFO)
+	path := filepath.Join(os.TempDir(), "goalrelay-motofifo-"+hex.EncodeToString(sum[:6])+".py")
+	if b, err := os.ReadFile(path); err != nil || !bytes.Equal(b, motoFIFO) {
+		tmp, err := os.CreateTemp(os.TempDir(), "goalrelay-motofifo-*.py")
+		if err != nil {
+			return nil, err
+		}
+		_, werr := tmp.Write(motoFIFO)
+		if err := errors.Join(werr, tmp.Close()); err != nil {
+			os.Remove(tmp.Name())
+			return nil, err
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			os.Remove(tmp.Name())
+			return nil, err
+		}
+	}
+	return append(python, path), nil
+})
+
+// motoPython is the interpreter of the moto_server script at bin: its #!
+// line when that names a Python, else python3 from PATH.
+func motoPython(bin string) ([]string, error) {
+	f, err := os.Open(bin)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(io.LimitReader(f, 512)).ReadString('\n')
+	if shebang, ok := strings.CutPrefix(strings.TrimSpace(line), "#!"); ok && strings.Contains(shebang, "python") {
+		if fields := strings.Fields(shebang); len(fields) > 0 {
+			return fields, nil
+		}
+	}
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		return nil, fmt.Errorf("awstest: %s is not a Python script and python3 is not on PATH: %w", bin, err)
+	}
+	return []string{python}, nil
 }
 
 // isMoto reports whether moto_server answers on m.Direct: its dashboard,
