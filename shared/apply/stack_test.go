@@ -73,11 +73,6 @@ type stack struct {
 	table    string
 	secretID string
 	pub      *queue.Publisher
-	// pollSQS is the SQS client of the pollers (see localesm.FIFORelease).
-	pollSQS *localesm.FIFORelease
-	// sqsTap is the SQS endpoint of the bootstraps: moto, behind a tap
-	// that tells pollSQS of their visibility changes (FIFORelease.Tap).
-	sqsTap string
 }
 
 func newStack(t testing.TB, c stackConfig) *stack {
@@ -123,15 +118,6 @@ func newStack(t testing.TB, c stackConfig) *stack {
 	}
 	s.queueURL = *q.QueueUrl
 	s.pub = queue.NewPublisher(s.sqs, s.queueURL)
-	s.pollSQS = localesm.NewFIFORelease(s.sqs, s.queueURL, time.Duration(c.Visibility)*time.Second)
-	t.Cleanup(s.pollSQS.Stop)
-	tap, err := s.pollSQS.Tap(moto.Endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tapSrv := httptest.NewServer(tap)
-	t.Cleanup(tapSrv.Close)
-	s.sqsTap = tapSrv.URL
 	s.putSecret(s.sim.AccessKey, true)
 	return s
 }
@@ -182,7 +168,7 @@ func (s *stack) redeliver(ev goalevents.Event) {
 
 // poller is a localesm.Poller over the stack's queue.
 func (s *stack) poller(fn localesm.Invoker) *localesm.Poller {
-	return &localesm.Poller{SQS: s.pollSQS, QueueURL: s.queueURL, QueueARN: s.queueARN, Region: awstest.Region, Function: fn, BatchSize: 10}
+	return &localesm.Poller{SQS: s.sqs, QueueURL: s.queueURL, QueueARN: s.queueARN, Region: awstest.Region, Function: fn, BatchSize: 10}
 }
 
 // queueDepth is the queue's visible plus in-flight messages.
@@ -756,14 +742,7 @@ var binDir string
 
 // bootstrapEnv is the apply function's environment against the stack.
 func (s *stack) bootstrapEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range moto.Env() {
-		if strings.HasPrefix(kv, "AWS_ENDPOINT_URL_SQS=") {
-			kv = "AWS_ENDPOINT_URL_SQS=" + s.sqsTap
-		}
-		env = append(env, kv)
-	}
-	env = append(env,
+	env := append(moto.Env(),
 		"GAINSIGHT_BASE_URL="+s.URL,
 		"GAINSIGHT_ACCESS_KEY_SECRET_ID="+s.secretID,
 		"DLQ_URL="+s.dlqURL,

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -148,7 +147,6 @@ type run struct {
 	servers                  []*http.Server
 	ingest                   *rie.Function
 	consumers                []*consumer
-	release                  *localesm.FIFORelease
 	ingestEnv, applyEnv      []string
 	functionTimeoutInSeconds int
 	webhookURL               string // the webhook front
@@ -172,7 +170,7 @@ func (r *rig) phase(ctx context.Context, name string, chaos bool) (Phase, error)
 	var esm ESM
 	var wg sync.WaitGroup
 	for _, cons := range u.consumers {
-		p := &localesm.Poller{SQS: u.release, QueueURL: u.queueURL, QueueARN: u.queueARN, Region: awstest.Region,
+		p := &localesm.Poller{SQS: u.sqs, QueueURL: u.queueURL, QueueARN: u.queueARN, Region: awstest.Region,
 			Function: cons, BatchSize: 10}
 		wg.Go(func() {
 			for pollCtx.Err() == nil {
@@ -299,7 +297,6 @@ func (u *run) setUp(ctx context.Context, chaos bool) error {
 		return err
 	}
 	u.queueURL = aws.ToString(q.QueueUrl)
-	u.release = localesm.NewFIFORelease(u.sqs, u.queueURL, c.Visibility)
 	u.table = "chaos-" + n + "-state"
 	if err := state.CreateTable(ctx, u.db, u.table); err != nil {
 		return err
@@ -313,24 +310,7 @@ func (u *run) setUp(ctx context.Context, chaos bool) error {
 
 	// The functions.
 	u.ingestEnv = append(u.moto.Env(), "QUEUE_URL="+u.queueURL, "WEBHOOK_SECRETS_ID="+u.webhookID, "PUBLIC_BASE_URL=", "MAPPING_FILE=")
-	// The apply functions reach SQS through the release's tap (see
-	// localesm.FIFORelease).
-	tap, err := u.release.Tap(u.moto.Endpoint)
-	if err != nil {
-		return err
-	}
-	tapURL, err := u.serve(tap)
-	if err != nil {
-		return err
-	}
-	var motoEnv []string
-	for _, kv := range u.moto.Env() {
-		if strings.HasPrefix(kv, "AWS_ENDPOINT_URL_SQS=") {
-			kv = "AWS_ENDPOINT_URL_SQS=" + tapURL
-		}
-		motoEnv = append(motoEnv, kv)
-	}
-	u.applyEnv = append(motoEnv,
+	u.applyEnv = append(u.moto.Env(),
 		"GAINSIGHT_BASE_URL="+gsURL,
 		"GAINSIGHT_ACCESS_KEY_SECRET_ID="+u.accessKeyID,
 		"DLQ_URL="+u.dlqURL,
@@ -408,9 +388,6 @@ func (u *run) close() {
 	}
 	if u.ingest != nil {
 		u.ingest.Close()
-	}
-	if u.release != nil {
-		u.release.Stop()
 	}
 	if u.sim != nil {
 		u.sim.Close()
