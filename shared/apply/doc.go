@@ -55,7 +55,9 @@
 // back within InFlight, when its leases have run out. A lease the
 // heartbeat cannot keep ends the batch's work. When Handle is done, a
 // retried message is made visible again after a backoff of 5 s ×
-// 2^(receives−1) with equal jitter (Rand), at least until a lease that
+// 2^(failures−1) with equal jitter (Rand; failures: the event's attempts
+// that failed, not the receives that ended in a crash or never reached
+// it), at least until a lease that
 // refused it ends, at most 15 minutes and the queue's visibility timeout;
 // a group's later failed messages take its first failed message's
 // visibility. A visibility change SQS refuses is logged; the message keeps

@@ -32,8 +32,9 @@ import (
 // refused as busy.
 //
 // After a failure: a message that failed with a retryable outcome is made
-// visible again after a backoff, 5 s × 2^(receives−1) with equal jitter
-// (half of it fixed, half random), capped at 15 minutes and at the
+// visible again after a backoff, 5 s × 2^(failures−1) with equal jitter
+// (half of it fixed, half random; failures: the event's failed attempts,
+// not its receives, see backoff), capped at 15 minutes and at the
 // queue's visibility time-out; a message refused as busy (another claim's
 // lease, another record lock) waits at least until that lease ends.
 // Messages that wait for the quota keep their longer deferral (defer.go).
@@ -200,10 +201,18 @@ func (s *Service) settle(ctx context.Context, qs map[string]queueInfo, msgs []*m
 }
 
 // backoff is how long a retried message stays invisible: 5 s ×
-// 2^(receives−1), equal jitter, at least until a lease that refused it
-// ends, at most 15 minutes and the queue's visibility time-out.
+// 2^(failures−1), equal jitter, at least until a lease that refused it
+// ends, at most 15 minutes and the queue's visibility time-out. failures
+// counts the event's attempts that failed, this one included (its claim's
+// Released + 1): a receive whose consumer died, or that never got to the
+// event because an earlier message of its group failed, is no failure of
+// the event to back off from. A message that failed before it claimed its
+// event counts its receives.
 func (s *Service) backoff(m *message, queueVis time.Duration) time.Duration {
 	n, _ := strconv.Atoi(m.rec.Attributes["ApproximateReceiveCount"])
+	if m.claim != nil {
+		n = m.claim.Released + 1
+	}
 	n = min(max(n, 1), 20)
 	b := min(backoffBase<<(n-1), maxBackoff)
 	r := rand.Float64

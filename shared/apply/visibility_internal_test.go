@@ -46,6 +46,31 @@ func TestBackoffSchedule(t *testing.T) {
 	}
 }
 
+// TestBackoffCountsTheEventsFailures: the exponent is the event's failed
+// attempts (its claim's Released + 1), not the message's receives; a
+// receive that ended in a crash leaves the first failure at the first step.
+// A message that failed before it claimed its event counts its receives.
+func TestBackoffCountsTheEventsFailures(t *testing.T) {
+	s := &Service{Rand: func() float64 { return 0 }}
+	for _, c := range []struct {
+		name     string
+		receives int
+		claim    *state.Claim
+		want     time.Duration
+	}{
+		{"first failure after a crash", 2, &state.Claim{Attempt: 2, Resumed: true}, 2500 * time.Millisecond},
+		{"first failure, third receive", 3, &state.Claim{Attempt: 1}, 2500 * time.Millisecond},
+		{"third failure", 3, &state.Claim{Attempt: 3, Released: 2}, 10 * time.Second},
+		{"not claimed", 3, nil, 10 * time.Second},
+	} {
+		m := msg("m", "g", c.receives, retry, errors.New("503"))
+		m.claim = c.claim
+		if got := s.backoff(m, 720*time.Second); got != c.want {
+			t.Errorf("%s: backoff %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
 type visLog struct{ got map[string]int32 }
 
 func (v *visLog) GetQueueUrl(context.Context, *sqs.GetQueueUrlInput, ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {

@@ -22,6 +22,7 @@ const (
 const (
 	attrStatus     = "status"
 	attrAttempt    = "attempt"    // number of claims so far
+	attrReleases   = "releases"   // claims that ended in Release
 	attrLeaseUntil = "leaseUntil" // epoch milliseconds
 )
 
@@ -70,6 +71,11 @@ type Claim struct {
 	// LeaseUntil is when the lease ends and another consumer may take the
 	// event over.
 	LeaseUntil time.Time
+	// Released counts the earlier claims of this event that ended in
+	// Release: the attempts that failed and said so. An attempt whose
+	// consumer died, or a delivery that never claimed the event, is not
+	// one (apply's backoff grows with these, not with receives).
+	Released int
 }
 
 func eventKey(eventID string) map[string]types.AttributeValue { return key(EventPrefix + eventID) }
@@ -131,6 +137,7 @@ func (s *Store) Begin(ctx context.Context, eventID string, lease time.Duration) 
 		}
 	}
 	prev, _ := getNum(out.Attributes, attrAttempt)
+	released, _ := getNum(out.Attributes, attrReleases)
 	expired := false
 	if exp, ok := getNum(out.Attributes, TTLAttribute); ok && exp <= now.Unix() {
 		expired = true
@@ -140,6 +147,7 @@ func (s *Store) Begin(ctx context.Context, eventID string, lease time.Duration) 
 		Attempt:    int(prev) + 1,
 		Resumed:    !expired && getStr(out.Attributes, attrStatus) == StatusInProgress,
 		LeaseUntil: time.UnixMilli(until.UnixMilli()).UTC(),
+		Released:   int(released),
 	}, nil
 }
 
@@ -187,7 +195,7 @@ func (s *Store) Complete(ctx context.Context, c Claim, ttl time.Duration, st Sto
 // does not take it for an unknown outcome. st is the attempt's story (a
 // Story without an Outcome leaves the story alone). It fails with
 // ErrLeaseLost when the claim no longer holds the event, and then writes
-// nothing.
+// nothing. Each Release counts in the event's Claim.Released.
 func (s *Store) Release(ctx context.Context, c Claim, st Story) error {
 	if c.EventID == "" {
 		return errors.New("state: Release needs a claim")
@@ -198,6 +206,7 @@ func (s *Store) Release(ctx context.Context, c Claim, st Story) error {
 		":inprog":   str(StatusInProgress),
 		":attempt":  num(int64(c.Attempt)),
 		":now":      num(s.opts.Now().UnixMilli()),
+		":one":      num(1),
 	}
 	sets, removes := storyUpdate(st, names, values)
 	sets = append(sets, "#st = :released", attrUpdatedAt+" = :now")
@@ -205,7 +214,7 @@ func (s *Store) Release(ctx context.Context, c Claim, st Story) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                           aws.String(s.table),
 		Key:                                 eventKey(c.EventID),
-		UpdateExpression:                    aws.String(updateExpression(sets, removes)),
+		UpdateExpression:                    aws.String(updateExpression(sets, removes) + " ADD " + attrReleases + " :one"),
 		ConditionExpression:                 aws.String("#st = :inprog AND " + attrAttempt + " = :attempt"),
 		ExpressionAttributeNames:            names,
 		ExpressionAttributeValues:           values,

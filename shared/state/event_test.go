@@ -52,10 +52,10 @@ func TestBeginFlow(t *testing.T) {
 			name: "expired lease is taken over as resumed",
 			steps: []step{
 				{name: "first", op: "begin", want: state.Claim{Attempt: 1}},
-				{name: "takeover", advance: lease, op: "begin", want: state.Claim{Attempt: 2, Resumed: true}},
+				{name: "takeover, the dead attempt not counted as released", advance: lease, op: "begin", want: state.Claim{Attempt: 2, Resumed: true}},
 				{name: "old claim cannot release", op: "release", claim: 0, wantErr: state.ErrLeaseLost},
 				{name: "new claim releases", op: "release", claim: 1},
-				{name: "after release, not resumed", op: "begin", want: state.Claim{Attempt: 3}},
+				{name: "after release, not resumed", op: "begin", want: state.Claim{Attempt: 3, Released: 1}},
 				{name: "old claim may complete: it did apply", op: "complete", claim: 0},
 				{name: "then done", op: "begin", wantErr: state.ErrDone},
 				{name: "release after completion", op: "release", claim: 2, wantErr: state.ErrLeaseLost},
@@ -66,8 +66,10 @@ func TestBeginFlow(t *testing.T) {
 			steps: []step{
 				{name: "first", op: "begin", want: state.Claim{Attempt: 1}},
 				{name: "release", op: "release", claim: 0},
-				{name: "second", advance: time.Second, op: "begin", want: state.Claim{Attempt: 2}},
+				{name: "second", advance: time.Second, op: "begin", want: state.Claim{Attempt: 2, Released: 1}},
 				{name: "release twice", op: "release", claim: 0, wantErr: state.ErrLeaseLost},
+				{name: "release the second", op: "release", claim: 1},
+				{name: "third counts both", op: "begin", want: state.Claim{Attempt: 3, Released: 2}},
 			},
 		},
 		{
