@@ -134,6 +134,9 @@ type killer struct {
 	n       int
 	killAt  map[int]time.Duration
 	midKill int // kills that ended an invoke in flight
+	// afterWrite counts the mid-batch kills that came once the batch had
+	// written to Gainsight (not at the delay): the batch held claims then.
+	afterWrite int
 	// writes, when set, counts Gainsight writes so far: a kill waits for
 	// the batch's first write (at most killAt's delay).
 	writes func() int
@@ -150,6 +153,7 @@ func (k *killer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	fn := k.fn
 	fired := make(chan struct{})
 	var decided atomic.Bool // set by whichever comes first: the kill or the invoke's end
+	var wrote atomic.Bool   // the kill came after the batch's first write
 	base := 0
 	if k.writes != nil {
 		base = k.writes()
@@ -170,6 +174,7 @@ func (k *killer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			}
 		}
 		if decided.CompareAndSwap(false, true) {
+			wrote.Store(k.writes != nil && k.writes() > base)
 			crash(k.t, fn)
 			close(fired)
 		}
@@ -184,7 +189,12 @@ func (k *killer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		<-fired
 		if err != nil {
 			k.midKill++
-			k.t.Logf("%s: invoke %d killed after %s: %v", time.Now().Format(time.StampMilli), k.n, d, err)
+			how := "at the " + d.String() + " delay"
+			if wrote.Load() {
+				k.afterWrite++
+				how = "after the batch's first write"
+			}
+			k.t.Logf("%s: invoke %d killed %s: %v", time.Now().Format(time.StampMilli), k.n, how, err)
 		}
 	}
 	next, serr := k.start()
@@ -265,8 +275,13 @@ func TestKillMidBatchUnderRIE(t *testing.T) {
 			t.Errorf("claim resumed line names event %q of source %q, not one of the scenario's: %s", line.EventID, line.Source, l)
 		}
 	}
-	if resumed == 0 {
-		t.Errorf("no redelivery took over an event claimed by a killed function")
+	switch {
+	case resumed == 0 && k.afterWrite > 0:
+		t.Errorf("no redelivery took over an event claimed by a killed function (%d kills came after a write)", k.afterWrite)
+	case resumed == 0:
+		// Killed at the delay, before the batch wrote anything: it may
+		// not have claimed an event yet (a loaded machine).
+		t.Logf("no claim resumed; no kill came after a write")
 	}
 	sc.verify(t, s, s.dlqMessages())
 	if t.Failed() || os.Getenv("GOALRELAY_DUMP") != "" {
