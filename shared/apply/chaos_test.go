@@ -117,86 +117,60 @@ func TestFaultsInProcess(t *testing.T) {
 	}
 }
 
-// killer invokes the bootstrap under aws-lambda-rie and, on the chosen
-// invocations, kills the emulator and the function (SIGKILL to the
-// process group) once the batch has made its first Gainsight write (or
-// after a delay), while the batch is being worked on; then
-// it starts a fresh one, as Lambda would after a crash. The poller sees
-// the invoke fail and deletes nothing: the messages come back after the
-// visibility time-out.
+// killer invokes the bootstrap under aws-lambda-rie and kills it (the
+// emulator and the function: SIGKILL to the process group) in the middle
+// of a batch: from invoke From on, the Gainsight front holds the first
+// goal create or update each batch makes (front.holdWrite: it takes
+// effect, and its answer waits), and the function is killed while that
+// write is out, so it dies holding the unit's claims and record lock, its
+// outcome unknown. A batch that makes no goal write is left alone. After
+// Kills kills no more; after each, a fresh function is started, as Lambda
+// would after a crash. The poller sees the invoke fail and deletes
+// nothing: the messages come back after the visibility time-out.
 type killer struct {
 	t     *testing.T
 	start func() (*rie.Function, error)
+	hold  func() (held <-chan struct{}, disarm func())
+	// From is the first invoke that may be killed; Kills how many.
+	From, Kills int
 
 	mu      sync.Mutex
 	fn      *rie.Function
 	all     []*rie.Function
 	n       int
-	killAt  map[int]time.Duration
-	midKill int // kills that ended an invoke in flight
-	// afterWrite counts the mid-batch kills that came once the batch had
-	// written to Gainsight (not at the delay): the batch held claims then.
-	afterWrite int
-	// writes, when set, counts Gainsight writes so far: a kill waits for
-	// the batch's first write (at most killAt's delay).
-	writes func() int
+	midKill int // kills made, each during a held write
 }
 
 func (k *killer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.n++
-	d, kill := k.killAt[k.n]
-	if !kill {
+	if k.n < k.From || k.midKill >= k.Kills {
 		return k.fn.Invoke(ctx, payload)
 	}
 	fn := k.fn
-	fired := make(chan struct{})
-	var decided atomic.Bool // set by whichever comes first: the kill or the invoke's end
-	var wrote atomic.Bool   // the kill came after the batch's first write
-	base := 0
-	if k.writes != nil {
-		base = k.writes()
-	}
+	held, disarm := k.hold()
 	stop := make(chan struct{})
+	var killed atomic.Bool
+	done := make(chan struct{})
 	go func() {
-		// Kill once the batch has written to Gainsight (its claims are
-		// held, a unit is in flight), or after d at the latest.
-		deadline := time.After(d)
-	wait:
-		for k.writes == nil || k.writes() <= base {
-			select {
-			case <-stop:
-				return
-			case <-deadline:
-				break wait
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-		if decided.CompareAndSwap(false, true) {
-			wrote.Store(k.writes != nil && k.writes() > base)
+		defer close(done)
+		select {
+		case <-stop:
+		case <-held:
+			killed.Store(true)
 			crash(k.t, fn)
-			close(fired)
 		}
 	}()
 	out, err := fn.Invoke(ctx, payload)
 	close(stop)
-	if decided.CompareAndSwap(false, true) {
-		// The batch finished first: kill it anyway, between invokes.
-		k.t.Logf("invoke %d finished within %s; killing after it", k.n, d)
-		crash(k.t, fn)
-	} else {
-		<-fired
-		if err != nil {
-			k.midKill++
-			how := "at the " + d.String() + " delay"
-			if wrote.Load() {
-				k.afterWrite++
-				how = "after the batch's first write"
-			}
-			k.t.Logf("%s: invoke %d killed %s: %v", time.Now().Format(time.StampMilli), k.n, how, err)
-		}
+	<-done
+	disarm()
+	if !killed.Load() {
+		return out, err // no goal write in this batch
 	}
+	k.midKill++
+	k.t.Logf("%s: invoke %d killed during its first goal write: %v", time.Now().Format(time.StampMilli), k.n, err)
 	next, serr := k.start()
 	if serr != nil {
 		// Keep the dead one: every later invoke fails and the drain
@@ -240,9 +214,9 @@ func TestKillMidBatchUnderRIE(t *testing.T) {
 
 	out := &syncBuffer{}
 	env := s.bootstrapEnv("GAINSIGHT_TIMEOUT=1s")
-	k := &killer{t: t, killAt: map[int]time.Duration{2: 2 * time.Second, 4: 2 * time.Second},
-		start:  func() (*rie.Function, error) { return launchBootstrap(env, 13, out) },
-		writes: func() int { return len(s.front.effective()) }}
+	k := &killer{t: t, From: 2, Kills: 2,
+		start: func() (*rie.Function, error) { return launchBootstrap(env, 13, out) },
+		hold:  s.front.holdWrite}
 	k.fn = startBootstrap(t, env, 13, out)
 	k.all = append(k.all, k.fn)
 	t.Cleanup(k.close)
@@ -275,17 +249,17 @@ func TestKillMidBatchUnderRIE(t *testing.T) {
 			t.Errorf("claim resumed line names event %q of source %q, not one of the scenario's: %s", line.EventID, line.Source, l)
 		}
 	}
-	switch {
-	case resumed == 0 && k.afterWrite > 0:
-		t.Errorf("no redelivery took over an event claimed by a killed function (%d kills came after a write)", k.afterWrite)
-	case resumed == 0:
-		// Killed at the delay, before the batch wrote anything: it may
-		// not have claimed an event yet (a loaded machine).
-		t.Logf("no claim resumed; no kill came after a write")
+	if resumed == 0 {
+		t.Errorf("no redelivery took over an event claimed by a killed function")
 	}
 	sc.verify(t, s, s.dlqMessages())
 	if t.Failed() || os.Getenv("GOALRELAY_DUMP") != "" {
 		t.Logf("function output:\n%s", tail(out.String(), 20000))
+	}
+	if f := os.Getenv("GOALRELAY_LOGS"); f != "" && t.Failed() {
+		if err := os.WriteFile(f, []byte(out.String()), 0o644); err != nil {
+			t.Log(err)
+		}
 	}
 }
 

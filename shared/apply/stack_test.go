@@ -377,6 +377,28 @@ type front struct {
 	calls    int // authorised requests
 	writes   []write
 	seq      int
+	// held, when set, is closed by the next goal create or update that
+	// takes effect, whose answer then waits for its client to go away
+	// (holdWrite).
+	held chan struct{}
+}
+
+// holdWrite arms the front: the next goal create or update takes effect
+// on the simulator, closes the returned channel and then answers nothing
+// until its client goes away (a killed function) or the front closes.
+// disarm drops the hold if no write came.
+func (f *front) holdWrite() (held <-chan struct{}, disarm func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := make(chan struct{})
+	f.held = c
+	return c, func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.held == c {
+			f.held = nil
+		}
+	}
 }
 
 // write is a call that took effect on the simulator.
@@ -482,10 +504,22 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fault == nil || fault.AfterApply {
 		rec := httptest.NewRecorder()
 		f.sim.Handler().ServeHTTP(rec, r)
+		var held chan struct{}
 		if rec.Code == http.StatusOK {
 			f.mu.Lock()
 			f.writes = append(f.writes, write{At: time.Now(), Body: body, ID: rec.Header().Get("X-Request-Id")})
+			if f.held != nil && fault == nil && (strings.HasSuffix(r.URL.Path, "/create") || strings.HasSuffix(r.URL.Path, "/update")) {
+				held, f.held = f.held, nil
+			}
 			f.mu.Unlock()
+		}
+		if held != nil {
+			close(held)
+			select {
+			case <-r.Context().Done():
+			case <-f.closing:
+			}
+			return
 		}
 		if fault == nil {
 			for k, vs := range rec.Header() {
