@@ -62,7 +62,9 @@ type edge struct {
 	est     Estimate
 }
 
-func pushDur(ring []durSample, i *int, s durSample) []durSample {
+// push adds s to a ring of at most edgeSamples, overwriting the oldest
+// (at *i) once it is full.
+func push[T any](ring []T, i *int, s T) []T {
 	if len(ring) < edgeSamples {
 		return append(ring, s)
 	}
@@ -109,18 +111,12 @@ func (l *Limiter) Observe(sent, received, serverDate time.Time) {
 	e := &l.edge
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.request = pushDur(e.request, &e.ri, durSample{received, received.Sub(sent)})
+	e.request = push(e.request, &e.ri, durSample{received, received.Sub(sent)})
 	if received.After(e.newest) {
 		e.newest = received
 	}
 	if !serverDate.IsZero() {
-		s := offSample{at: received, lo: serverDate.Sub(received), hi: serverDate.Add(l.o.DateResolution).Sub(sent)}
-		if len(e.offs) < edgeSamples {
-			e.offs = append(e.offs, s)
-		} else {
-			e.offs[e.oi] = s
-			e.oi = (e.oi + 1) % edgeSamples
-		}
+		e.offs = push(e.offs, &e.oi, offSample{at: received, lo: serverDate.Sub(received), hi: serverDate.Add(l.o.DateResolution).Sub(sent)})
 	}
 	e.dirty = true
 }
@@ -131,7 +127,7 @@ func (l *Limiter) observeCommit(counted, done time.Time) {
 	e := &l.edge
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.commit = pushDur(e.commit, &e.ci, durSample{done, done.Sub(counted)})
+	e.commit = push(e.commit, &e.ci, durSample{done, done.Sub(counted)})
 	if done.After(e.newest) {
 		e.newest = done
 	}
