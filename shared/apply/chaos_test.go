@@ -119,20 +119,20 @@ func TestFaultsInProcess(t *testing.T) {
 
 // killer invokes the bootstrap under aws-lambda-rie and kills it (the
 // emulator and the function: SIGKILL to the process group) in the middle
-// of a batch: from invoke From on, the Gainsight front holds the first
+// of a batch: from invoke from on, the Gainsight front holds the first
 // goal create or update each batch makes (front.holdWrite: it takes
 // effect, and its answer waits), and the function is killed while that
 // write is out, so it dies holding the unit's claims and record lock, its
 // outcome unknown. A batch that makes no goal write is left alone. After
-// Kills kills no more; after each, a fresh function is started, as Lambda
+// kills kills no more; after each, a fresh function is started, as Lambda
 // would after a crash. The poller sees the invoke fail and deletes
 // nothing: the messages come back after the visibility time-out.
 type killer struct {
 	t     *testing.T
 	start func() (*rie.Function, error)
 	hold  func() (held <-chan struct{}, disarm func())
-	// From is the first invoke that may be killed; Kills how many.
-	From, Kills int
+	// from is the first invoke that may be killed; kills how many.
+	from, kills int
 
 	mu      sync.Mutex
 	fn      *rie.Function
@@ -145,7 +145,7 @@ func (k *killer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.n++
-	if k.n < k.From || k.midKill >= k.Kills {
+	if k.n < k.from || k.midKill >= k.kills {
 		return k.fn.Invoke(ctx, payload)
 	}
 	fn := k.fn
@@ -214,7 +214,7 @@ func TestKillMidBatchUnderRIE(t *testing.T) {
 
 	out := &syncBuffer{}
 	env := s.bootstrapEnv("GAINSIGHT_TIMEOUT=1s")
-	k := &killer{t: t, From: 2, Kills: 2,
+	k := &killer{t: t, from: 2, kills: 2,
 		start: func() (*rie.Function, error) { return launchBootstrap(env, 13, out) },
 		hold:  s.front.holdWrite}
 	k.fn = startBootstrap(t, env, 13, out)
