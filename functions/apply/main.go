@@ -75,6 +75,7 @@ func main() {
 		fail(log, err)
 	}
 	db := dynamodb.NewFromConfig(awsCfg)
+	store := state.New(db, cfg.StateTable)
 	metrics := emf.New(os.Stdout, os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
 	sqsClient := sqs.NewFromConfig(awsCfg)
 	// CRM read-back: off without CRM_CREDENTIALS_ID, and for every source
@@ -93,7 +94,7 @@ func main() {
 	}
 	svc = &apply.Service{
 		Gainsight: client,
-		Store:     state.New(db, cfg.StateTable),
+		Store:     store,
 		Quota: quota.New(db, cfg.StateTable, func(o *quota.Options) {
 			o.PerMinute, o.PerDay, o.Window = cfg.CallsPerMinute, cfg.CallsPerDay, cfg.QuotaWindow
 			o.OnWait = func(d time.Duration) { metrics.Add(emf.QuotaWaitMs, float64(d.Milliseconds())) }
@@ -105,11 +106,13 @@ func main() {
 		DLQURL:          cfg.DLQURL,
 		ExternalIDField: cfg.ExternalIDField,
 		MaxFutureSkew:   cfg.MaxFutureSkew,
-		Picklist:        &apply.Picklist{},
-		ReadBack:        readBack,
-		Mapper:          mapper,
-		Metrics:         metrics,
-		Log:             log,
+		// The picklist is shared through the state table: a cold start
+		// takes another consumer's load instead of two calls.
+		Picklist: &apply.Picklist{Shared: store, Tenant: cfg.GainsightBaseURL},
+		ReadBack: readBack,
+		Mapper:   mapper,
+		Metrics:  metrics,
+		Log:      log,
 	}
 	lambda.Start(svc.Handle)
 }

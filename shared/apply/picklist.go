@@ -10,6 +10,8 @@ import (
 
 	"github.com/goalrelay/goalrelay/events"
 	"github.com/goalrelay/goalrelay/shared/gainsight"
+	"github.com/goalrelay/goalrelay/shared/logbound"
+	"github.com/goalrelay/goalrelay/shared/state"
 )
 
 // Picklist caches the tenant's goal statuses and goal types, by name, so
@@ -17,6 +19,17 @@ import (
 // costs a call, and so that a goal's GoalTypeName becomes the GoalTypeId
 // the API documents for goals. Names compare without regard to case, as
 // Gainsight's do.
+//
+// A load costs two calls (statuses, types). With Shared set, every load is
+// kept in the state table too, and a consumer whose copy is missing (a
+// cold start) or older than TTL first takes the table's copy when another
+// consumer loaded it less than TTL ago: consumers share one load per TTL
+// instead of two calls per cold start each.
+//
+// When a reload fails (Gainsight down, a time-out), a name the copy in
+// hand knows is still answered from it for up to StaleFor, and no new load
+// is tried for reloadPause; a name it does not know waits for a load (the
+// error is retryable), so a stale copy never refuses an event.
 //
 // A picklist reply of a shape the client cannot read does not block
 // events: the name check is skipped until the next load (TTL), and is said
@@ -28,6 +41,14 @@ type Picklist struct {
 	// reload (a status added in Gainsight since the last load); one minute
 	// when zero.
 	MinRefresh time.Duration
+	// StaleFor is how long after its load a copy still answers for the
+	// names it knows while reloads fail; 24 hours when zero.
+	StaleFor time.Duration
+	// Shared keeps the picklist in the state table for every consumer
+	// (*state.Store); nil: each consumer loads its own.
+	Shared SharedPicklists
+	// Tenant names the shared copy: the Gainsight base URL.
+	Tenant string
 
 	mu       sync.Mutex
 	loaded   time.Time
@@ -36,13 +57,34 @@ type Picklist struct {
 	// unusable is set when the last load failed on the reply's shape.
 	unusable bool
 	warned   bool
+	// retryAt: no reload before it, after one failed while the copy in
+	// hand answered.
+	retryAt time.Time
 }
+
+// SharedPicklists is the part of *state.Store that keeps a tenant's
+// picklist for every consumer.
+type SharedPicklists interface {
+	GetPicklist(ctx context.Context, tenant string) (state.SharedPicklist, bool, error)
+	PutPicklist(ctx context.Context, tenant string, p state.SharedPicklist) error
+}
+
+// reloadPause is how long a copy that answered after a failed reload
+// answers alone before the next reload is tried.
+const reloadPause = 30 * time.Second
 
 func (p *Picklist) ttl() time.Duration {
 	if p.TTL > 0 {
 		return p.TTL
 	}
 	return 15 * time.Minute
+}
+
+func (p *Picklist) staleFor() time.Duration {
+	if p.StaleFor > 0 {
+		return p.StaleFor
+	}
+	return 24 * time.Hour
 }
 
 func (p *Picklist) minRefresh() time.Duration {
@@ -129,15 +171,17 @@ func (s *Service) goalTypeID(ctx context.Context, rec *gainsight.GoalRecord) err
 	return nil
 }
 
-// lookupName finds name among p's statuses or types, loading p when it is
-// empty, older than its TTL, or does not know the name and is older than
-// MinRefresh. It returns errPicklistUnusable when the last load could not
-// read the reply.
+// lookupName finds name among p's statuses or types. It answers from the
+// copy in hand when that is younger than TTL (and, for a name it does not
+// know, younger than MinRefresh); else from a younger shared copy; else it
+// loads p from Gainsight. When that load fails, a name the copy in hand
+// knows is answered from it (see Picklist). It returns errPicklistUnusable
+// when the last load could not read the reply.
 func (s *Service) lookupName(ctx context.Context, p *Picklist, name string, status bool) (string, bool, error) {
 	name = strings.ToLower(name)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	age := s.now().Sub(p.loaded)
+	now := s.now()
 	lookup := func() (string, bool) {
 		if status {
 			id, ok := p.statuses[name]
@@ -146,19 +190,68 @@ func (s *Service) lookupName(ctx context.Context, p *Picklist, name string, stat
 		id, ok := p.types[name]
 		return id, ok
 	}
-	if !p.loaded.IsZero() && age < p.ttl() {
+	fresh := func() (string, bool, bool, error) {
+		age := now.Sub(p.loaded)
+		if p.loaded.IsZero() || age >= p.ttl() {
+			return "", false, false, nil
+		}
 		if p.unusable {
-			return "", false, errPicklistUnusable
+			return "", false, true, errPicklistUnusable
 		}
-		if id, ok := lookup(); ok || age < p.minRefresh() {
-			return id, ok, nil
+		id, ok := lookup()
+		return id, ok, ok || age < p.minRefresh(), nil
+	}
+	if id, ok, done, err := fresh(); done {
+		return id, ok, err
+	}
+	if s.adoptShared(ctx, p) {
+		if id, ok, done, err := fresh(); done {
+			return id, ok, err
 		}
 	}
-	if err := s.loadPicklist(ctx, p); err != nil {
-		return "", false, err
+	stale := func() (string, bool) {
+		if p.unusable || p.loaded.IsZero() || now.Sub(p.loaded) >= p.staleFor() {
+			return "", false
+		}
+		return lookup()
 	}
-	id, ok := lookup()
-	return id, ok, nil
+	if now.Before(p.retryAt) {
+		if id, ok := stale(); ok {
+			return id, true, nil
+		}
+	}
+	err := s.loadPicklist(ctx, p)
+	if err == nil {
+		id, ok := lookup()
+		return id, ok, nil
+	}
+	if id, ok := stale(); ok && !errors.Is(err, errPicklistUnusable) && ctx.Err() == nil {
+		p.retryAt = now.Add(reloadPause)
+		s.logger().WarnContext(ctx, "picklist reload failed; names it knows are checked against the copy loaded earlier",
+			slog.Time("copy_loaded", p.loaded), slog.String("error", logbound.Cut(err.Error(), logbound.MaxError)))
+		return id, true, nil
+	}
+	return "", false, err
+}
+
+// adoptShared replaces p's copy with the shared one when that was loaded
+// later, and reports whether it did. A failure to read it is logged and
+// changes nothing: p is then loaded from Gainsight.
+func (s *Service) adoptShared(ctx context.Context, p *Picklist) bool {
+	if p.Shared == nil || p.Tenant == "" {
+		return false
+	}
+	c, ok, err := p.Shared.GetPicklist(ctx, p.Tenant)
+	if err != nil {
+		s.logger().WarnContext(ctx, "shared picklist not read; loading it from Gainsight",
+			slog.String("error", logbound.Cut(err.Error(), logbound.MaxError)))
+		return false
+	}
+	if !ok || !c.Loaded.After(p.loaded) {
+		return false
+	}
+	p.statuses, p.types, p.loaded, p.unusable = c.Statuses, c.Types, c.Loaded, false
+	return true
 }
 
 // loadPicklist reads goal statuses and goal types (two calls); the caller
@@ -209,5 +302,12 @@ func (s *Service) loadPicklist(ctx context.Context, p *Picklist) error {
 		return err
 	}
 	p.statuses, p.types, p.loaded, p.unusable = statuses, types, s.now(), false
+	if p.Shared != nil && p.Tenant != "" {
+		err := p.Shared.PutPicklist(ctx, p.Tenant, state.SharedPicklist{Loaded: p.loaded, Statuses: statuses, Types: types})
+		if err != nil && !errors.Is(err, state.ErrOlderPicklist) {
+			s.logger().WarnContext(ctx, "picklist not shared; other consumers load their own",
+				slog.String("error", logbound.Cut(err.Error(), logbound.MaxError)))
+		}
+	}
 	return nil
 }

@@ -2,7 +2,7 @@
 // what the apply function must remember between deliveries of an event.
 //
 // One table, partition key "pk" (String), TTL attribute "expiresAt" (epoch
-// seconds), one index (below). This package owns two kinds of item in it:
+// seconds), one index (below). This package owns three kinds of item in it:
 //
 //   - goal#<recordKey>: the Gainsight Gsid of a CRM record, the version (CRM
 //     change time) of the last event applied to it, the id of that event,
@@ -12,6 +12,7 @@
 //     is unknown, a create-pending marker, and a merged write whose
 //     outcome is unknown (PendingWrite, removed by PutGoalApplied). Goal
 //     items never expire.
+//
 //   - event#<source>:<id> (events.Event.Identity): the idempotency record
 //     of one canonical event: IN_PROGRESS under a lease, RELEASED, or
 //     COMPLETE until expiresAt (at least three days: CRMs retry for 24
@@ -19,6 +20,11 @@
 //     CRM time, type, and the last attempt's outcome, Gsid, error code and
 //     Gainsight request id), written by the same Complete or Release that
 //     ends an attempt, so the story costs no call of its own (story.go).
+//
+//   - picklist#<tenant> (the Gainsight base URL): the tenant's goal statuses
+//     and goal types as a consumer last read them, with the time of that
+//     read (SharedPicklist), so that a cold consumer checks names without
+//     a Gainsight call. A copy is never replaced by an older one.
 //
 // The sparse global secondary index RecordIndex ("record-events", keys
 // recordKey and eventTime) holds the event records that carry a story:
