@@ -7,7 +7,8 @@
 // relay-owned field (Gsid, Gainsight's system fields, the default or the
 // configured external-id field, in any letter case; error code
 // OWNED_FIELD, no Gainsight call; see owned.go), checks status and
-// goal-type names against a cached picklist (a bad name costs no quota),
+// goal-type names against a cached picklist (a bad name costs no quota;
+// the picklist is shared through the state table, picklist.go),
 // skips events it has already applied (event records in the state table)
 // and events older than the goal's stored version, merges consecutive
 // upserts of one goal into one call, takes a unit of the tenant-wide quota
