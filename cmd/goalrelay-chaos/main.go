@@ -8,6 +8,7 @@
 //
 //	go run ./cmd/goalrelay-chaos                               # make chaos
 //	go run ./cmd/goalrelay-chaos -records 20 -versions 4 -faults 0.3 -kill-every 30s -visibility 30s
+//	go run ./cmd/goalrelay-chaos -seeds 10                     # seeds 1..10, and the median ratio
 //	go run ./cmd/goalrelay-chaos -h                            # every flag
 package main
 

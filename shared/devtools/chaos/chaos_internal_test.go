@@ -77,3 +77,40 @@ func TestValidate(t *testing.T) {
 		t.Error("a function time-out under the apply margin passed")
 	}
 }
+
+// TestSeries: the median of the runs' ratios (odd and even counts), the
+// runs at most 3, and no median when a run did not drain.
+func TestSeries(t *testing.T) {
+	run := func(seed uint64, chaos time.Duration, drained bool) Result {
+		c := Config{}.Defaults()
+		c.Seed = seed
+		return Result{Config: c,
+			Baseline: Phase{Name: "baseline", Drained: true, Drain: 10 * time.Second},
+			Chaos:    Phase{Name: "chaos", Drained: drained, Drain: chaos}}
+	}
+	s := Series{run(1, 40*time.Second, true), run(2, 20*time.Second, true), run(3, 100*time.Second, true)}
+	if m := s.MedianRatio(); m != 4 {
+		t.Errorf("median of 4, 2, 10 = %v", m)
+	}
+	s = append(s, run(4, 25*time.Second, true))
+	if m := s.MedianRatio(); m != 3.25 {
+		t.Errorf("median of 4, 2, 10, 2.5 = %v", m)
+	}
+	var b bytes.Buffer
+	s.Report(&b)
+	out := b.String()
+	for _, want := range []string{"1:4.00 2:2.00 3:10.00 4:2.50", "chaos-series: runs=4 median-ratio=3.25 min=2.00 max=10.00 at-most-3=2 ok="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	s = append(s, run(5, 4*time.Minute, false))
+	if m := s.MedianRatio(); m != 0 {
+		t.Errorf("median with an undrained run = %v, want 0 (unknown)", m)
+	}
+	b.Reset()
+	s.Report(&b)
+	if !strings.Contains(b.String(), "median-ratio=n/a") {
+		t.Errorf("report with an undrained run:\n%s", b.String())
+	}
+}

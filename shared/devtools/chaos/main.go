@@ -35,8 +35,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&c.RoundGap, "round-gap", d.RoundGap, "pause between the rounds of webhooks")
 	fs.DurationVar(&c.TimeLimit, "time-limit", d.TimeLimit, "bound of each run, first webhook to drained queue")
 	fs.Uint64Var(&c.Seed, "seed", d.Seed, "seed of the fault generator")
+	seeds := fs.Int("seeds", 1, "run the benchmark this many times, with seeds -seed, -seed+1, ..., and print each report and the median ratio")
 	verbose := fs.Bool("v", false, "show the functions' and emulators' output")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *seeds < 1 || *seeds > 100 {
+		fmt.Fprintf(stderr, "goalrelay-chaos: -seeds %d out of 1..100\n", *seeds)
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -58,15 +63,29 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		c.Output = stderr
 	}
 	began := time.Now()
-	res, err := Run(ctx, c)
-	if err != nil {
-		fmt.Fprintf(stderr, "goalrelay-chaos: %v\n", err)
-		return 2
+	var results []Result
+	code := 0
+	for i := range *seeds {
+		c := c
+		c.Seed += uint64(i)
+		res, err := Run(ctx, c)
+		if err != nil {
+			fmt.Fprintf(stderr, "goalrelay-chaos: seed %d: %v\n", c.Seed, err)
+			return 2
+		}
+		res.Report(stdout)
+		results = append(results, res)
+		if !res.Baseline.OK() || !res.Chaos.OK() {
+			code = 1
+		}
+		if i < *seeds-1 {
+			fmt.Fprintln(stdout)
+		}
 	}
-	res.Report(stdout)
-	fmt.Fprintf(stdout, "(whole benchmark, builds and both runs: %s)\n", time.Since(began).Round(time.Second))
-	if !res.Baseline.OK() || !res.Chaos.OK() {
-		return 1
+	if len(results) > 1 {
+		fmt.Fprintln(stdout)
+		Series(results).Report(stdout)
 	}
-	return 0
+	fmt.Fprintf(stdout, "(whole benchmark, builds and all runs: %s)\n", time.Since(began).Round(time.Second))
+	return code
 }

@@ -159,3 +159,56 @@ func counts(m map[string]int) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// Series is the results of one workload under several seeds.
+type Series []Result
+
+// MedianRatio is the median of the runs' ratios (0 when a run did not
+// drain: its ratio is unknown, and so is the median).
+func (s Series) MedianRatio() float64 {
+	rs := make([]float64, 0, len(s))
+	for _, r := range s {
+		x := r.Ratio()
+		if x <= 0 {
+			return 0
+		}
+		rs = append(rs, x)
+	}
+	if len(rs) == 0 {
+		return 0
+	}
+	slices.Sort(rs)
+	n := len(rs)
+	if n%2 == 1 {
+		return rs[n/2]
+	}
+	return (rs[n/2-1] + rs[n/2]) / 2
+}
+
+// Report prints each seed's ratio, their median and range, and one
+// summary line to quote ("chaos-series: ...").
+func (s Series) Report(w io.Writer) {
+	var parts []string
+	ok, under := true, 0
+	lo, hi := 0.0, 0.0
+	for i, r := range s {
+		x := r.Ratio()
+		parts = append(parts, fmt.Sprintf("%d:%.2f", r.Config.Seed, x))
+		ok = ok && r.Baseline.OK() && r.Chaos.OK()
+		if x > 0 && x <= 3 {
+			under++
+		}
+		if i == 0 || x < lo {
+			lo = x
+		}
+		if i == 0 || x > hi {
+			hi = x
+		}
+	}
+	med := "n/a"
+	if m := s.MedianRatio(); m > 0 {
+		med = fmt.Sprintf("%.2f", m)
+	}
+	fmt.Fprintf(w, "drain time ÷ fault-free drain time by seed: %s\n", strings.Join(parts, " "))
+	fmt.Fprintf(w, "chaos-series: runs=%d median-ratio=%s min=%.2f max=%.2f at-most-3=%d ok=%v\n", len(s), med, lo, hi, under, ok)
+}
