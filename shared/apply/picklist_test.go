@@ -2,7 +2,6 @@ package apply_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,19 +33,6 @@ func (e *env) mustApplyOn(svc *apply.Service, ev goalevents.Event) {
 	}
 }
 
-// settableClock is a clock tests move by hand.
-type settableClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *settableClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *settableClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // TestColdConsumerTakesTheSharedPicklist: a consumer that starts cold
 // checks names and resolves goal types with the picklist another consumer
 // loaded, without a call of its own; a copy older than the TTL is loaded
@@ -54,8 +40,8 @@ func (c *settableClock) add(d time.Duration) {
 func TestColdConsumerTakesTheSharedPicklist(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
-	clock := &settableClock{t: time.Now()}
-	cold := sharedPicklist(e, clock.now)
+	clock := &autoClock{now: time.Now()}
+	cold := sharedPicklist(e, clock.Now)
 	typed := func(name string) map[string]any {
 		f := fullGoal(name)
 		f["GoalTypeName"] = "Adoption"
@@ -85,7 +71,7 @@ func TestColdConsumerTakesTheSharedPicklist(t *testing.T) {
 		t.Errorf("DLQ = %d messages, want the bad status's INVALID_STATUS_NAME", len(dl))
 	}
 
-	clock.add(16 * time.Minute)
+	clock.Set(clock.Now().Add(16 * time.Minute))
 	e.mustApplyOn(cold(), goalEvent("e4", "904", 0, typed("after the TTL")))
 	if n := e.calls(gt.EndpointPicklist); n != 4 {
 		t.Fatalf("a copy older than the TTL: %d picklist calls in all, want 4", n)
@@ -103,12 +89,12 @@ func TestColdConsumerTakesTheSharedPicklist(t *testing.T) {
 func TestStalePicklistAnswersWhileReloadsFail(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
-	clock := &settableClock{t: time.Now()}
-	sharedPicklist(e, clock.now)
+	clock := &autoClock{now: time.Now()}
+	sharedPicklist(e, clock.Now)
 	e.svc.InlineRetries = -1
 	e.mustApplyOn(e.svc, goalEvent("e1", "901", 0, fullGoal("first")))
 
-	clock.add(16 * time.Minute)
+	clock.Set(clock.Now().Add(16 * time.Minute))
 	e.sim.FailNext(1, gt.FaultUnavailable) // the statuses' reload
 	before := e.calls(gt.EndpointPicklist)
 	e.mustApplyOn(e.svc, goalEvent("e2", "901", 1, fullGoal("second")))
@@ -141,7 +127,7 @@ func TestStalePicklistAnswersWhileReloadsFail(t *testing.T) {
 		t.Errorf("goal name %q after the reload, want the new status's", g.Name)
 	}
 
-	clock.add(25 * time.Hour)
+	clock.Set(clock.Now().Add(25 * time.Hour))
 	e.sim.FailNext(2, gt.FaultUnavailable) // both loads
 	updates := e.calls(gt.EndpointGoalUpdate)
 	resp, err = e.svc.Handle(ctx, e.batch(goalEvent("e5", "901", 4, fullGoal("too stale"))))
