@@ -75,6 +75,8 @@ func main() {
 		fail(log, err)
 	}
 	db := dynamodb.NewFromConfig(awsCfg)
+	// The state table also shares the picklist: a cold start takes
+	// another consumer's load instead of two Gainsight calls.
 	store := state.New(db, cfg.StateTable)
 	metrics := emf.New(os.Stdout, os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
 	sqsClient := sqs.NewFromConfig(awsCfg)
@@ -106,13 +108,11 @@ func main() {
 		DLQURL:          cfg.DLQURL,
 		ExternalIDField: cfg.ExternalIDField,
 		MaxFutureSkew:   cfg.MaxFutureSkew,
-		// The picklist is shared through the state table: a cold start
-		// takes another consumer's load instead of two calls.
-		Picklist: &apply.Picklist{Shared: store, Tenant: cfg.GainsightBaseURL},
-		ReadBack: readBack,
-		Mapper:   mapper,
-		Metrics:  metrics,
-		Log:      log,
+		Picklist:        &apply.Picklist{Shared: store, Tenant: cfg.GainsightBaseURL},
+		ReadBack:        readBack,
+		Mapper:          mapper,
+		Metrics:         metrics,
+		Log:             log,
 	}
 	lambda.Start(svc.Handle)
 }
