@@ -123,13 +123,40 @@ type Function struct {
 
 // Start launches the emulator with the bootstrap on free loopback ports.
 // Init is lazy: the bootstrap starts on the first invoke.
+//
+// A port found free can be taken by another process before the emulator
+// binds it; the emulator then exits at once (it panics on the bind), and
+// Start tries again on other ports, three times in all. It waits until
+// both of the emulator's ports answer, so that an invoke never reaches a
+// listener that took one of them.
 func Start(ctx context.Context, c Config) (*Function, error) {
-	invokePort, err := freePort()
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		f, err := start(ctx, c)
+		if err == nil || attempt == 3 || !errors.Is(err, errExited) {
+			return f, err
+		}
 	}
-	apiPort, err := freePort()
+}
+
+// errExited: the emulator exited before both its ports answered.
+var errExited = errors.New("rie: emulator exited during start-up")
+
+func start(ctx context.Context, c Config) (*Function, error) {
+	// The trace proxy's listener first, held open, so that neither port
+	// picked for the emulator can be its; and two different ports.
+	var proxy net.Listener
+	if c.Traced {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		proxy = l
+	}
+	invokePort, apiPort, err := pickPorts()
 	if err != nil {
+		if proxy != nil {
+			proxy.Close()
+		}
 		return nil, err
 	}
 	if c.Timeout == 0 {
@@ -149,7 +176,7 @@ func Start(ctx context.Context, c Config) (*Function, error) {
 	}
 	boot := c.Bootstrap
 	if c.Traced {
-		if boot, err = f.traceProxy(c.Bootstrap, apiPort); err != nil {
+		if boot, err = f.traceProxy(proxy, c.Bootstrap, apiPort); err != nil {
 			f.runCleanup()
 			return nil, err
 		}
@@ -175,22 +202,37 @@ func Start(ctx context.Context, c Config) (*Function, error) {
 	}
 	f.cmd = cmd
 	go func() { _ = cmd.Wait(); f.runCleanup(); close(f.done) }()
-	if err := f.waitListening(ctx, invokePort); err != nil {
+	for _, port := range []int{apiPort, invokePort} {
+		if err := f.waitListening(ctx, port); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	// An emulator that lost a port to another listener has exited (or
+	// is about to) while that listener answers: still running a moment
+	// later, it holds both.
+	select {
+	case <-f.done:
 		f.Close()
-		return nil, err
+		return nil, errExited
+	case <-time.After(startSettle):
 	}
 	return f, nil
 }
 
-// traceProxy serves a proxy to the emulator's runtime API (on apiPort)
-// that adds the current invocation's trace header to the answer of
-// /runtime/invocation/next, and writes a launcher that runs bootstrap with
-// AWS_LAMBDA_RUNTIME_API pointing at the proxy; it returns the launcher.
-func (f *Function) traceProxy(bootstrap string, apiPort int) (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
+// startSettle is how long Start watches a fresh emulator after its ports
+// answer; it panics within milliseconds when a port was taken.
+const startSettle = 50 * time.Millisecond
+
+// pickPorts picks the emulator's two ports (a variable for tests).
+var pickPorts = freePorts
+
+// traceProxy serves on l a proxy to the emulator's runtime API (on
+// apiPort) that adds the current invocation's trace header to the answer
+// of /runtime/invocation/next, and writes a launcher that runs bootstrap
+// with AWS_LAMBDA_RUNTIME_API pointing at the proxy; it returns the
+// launcher.
+func (f *Function) traceProxy(l net.Listener, bootstrap string, apiPort int) (string, error) {
 	target := &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(apiPort)}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ErrorLog = log.New(io.Discard, "", 0) // the runtime's long poll is cut at Close
@@ -204,7 +246,7 @@ func (f *Function) traceProxy(bootstrap string, apiPort int) (string, error) {
 	}
 	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(l) }()
-	f.cleanup = append(f.cleanup, func() { _ = srv.Close() })
+	f.cleanup = append(f.cleanup, func() { _ = srv.Close(); _ = l.Close() })
 	dir, err := os.MkdirTemp("", "goalrelay-rie-traced-")
 	if err != nil {
 		return "", err
@@ -259,7 +301,7 @@ func (f *Function) waitListening(ctx context.Context, port int) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-f.done:
-			return errors.New("rie: emulator exited during start-up")
+			return errExited
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -410,13 +452,20 @@ func descendants(pid int) []int {
 	return out
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// freePorts returns two different loopback ports that were free: both
+// are held open until both are picked.
+func freePorts() (int, int, error) {
+	a, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	defer a.Close()
+	b, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer b.Close()
+	return a.Addr().(*net.TCPAddr).Port, b.Addr().(*net.TCPAddr).Port, nil
 }
 
 // BuildFunction builds the emulator and the bootstrap of pkg (e.g.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,4 +125,53 @@ func bootstrapRunning(path string) bool {
 		}
 	}
 	return false
+}
+
+// TestStartTriesAgainWhenAPortIsTaken: when another listener takes the
+// invoke port between its pick and the emulator's bind (here: it holds it
+// from the start), the emulator exits and Start tries again on other
+// ports; before, Start returned and every invoke reached the other
+// listener (HTTP 502).
+func TestStartTriesAgainWhenAPortIsTaken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds binaries")
+	}
+	root, err := rie.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, err := rie.BuildEmulator(t.Context(), root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := rie.Build(t.Context(), root, "./shared/devtools/rie/testdata/echo", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
+	t.Cleanup(other.Close)
+	taken := other.Listener.Addr().(*net.TCPAddr).Port
+	picks := 0
+	real := *rie.PickPorts
+	*rie.PickPorts = func() (int, int, error) {
+		picks++
+		invoke, api, err := real()
+		if picks == 1 {
+			invoke = taken
+		}
+		return invoke, api, err
+	}
+	t.Cleanup(func() { *rie.PickPorts = real })
+	fn, err := rie.Start(t.Context(), rie.Config{Emulator: emu, Bootstrap: boot, Name: "echo", Timeout: 5, Traced: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fn.Close)
+	var got struct{ Echo string }
+	if err := fn.InvokeJSON(t.Context(), map[string]any{"echo": "hello"}, &got); err != nil || got.Echo != "hello" {
+		t.Fatalf("invoke: %v %+v", err, got)
+	}
+	if picks != 2 {
+		t.Errorf("%d port picks, want 2 (one retry)", picks)
+	}
 }
