@@ -247,7 +247,9 @@ func (s *Service) adoptShared(ctx context.Context, p *Picklist) bool {
 			slog.String("error", logbound.Cut(err.Error(), logbound.MaxError)))
 		return false
 	}
-	if !ok || !c.Loaded.After(p.loaded) {
+	if !ok || !c.Loaded.After(p.loaded) || c.Loaded.After(s.now().Add(time.Minute)) {
+		// None, not newer, or stamped in the future (a clock far ahead
+		// would make it look fresh for too long): load it instead.
 		return false
 	}
 	p.statuses, p.types, p.loaded, p.unusable = c.Statuses, c.Types, c.Loaded, false

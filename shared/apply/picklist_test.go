@@ -138,3 +138,26 @@ func TestStalePicklistAnswersWhileReloadsFail(t *testing.T) {
 		t.Errorf("a copy older than StaleFor answered: %d goal updates sent, want none", n)
 	}
 }
+
+// TestFutureSharedPicklistIsNotTaken: a shared copy stamped in the future
+// (a consumer whose clock is far ahead) would look fresh for too long; a
+// cold consumer loads the picklist from Gainsight instead.
+func TestFutureSharedPicklistIsNotTaken(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	clock := &autoClock{now: time.Now()}
+	cold := sharedPicklist(e, clock.Now)
+	future := state.SharedPicklist{Loaded: clock.Now().Add(time.Hour), Statuses: map[string]string{"on track": "1I00BOGUS"}, Types: map[string]string{}}
+	if err := state.New(e.db, e.table).PutPicklist(ctx, e.sim.URL, future); err != nil {
+		t.Fatal(err)
+	}
+	fields := fullGoal("typed")
+	fields["GoalTypeName"] = "Adoption"
+	e.mustApplyOn(cold(), goalEvent("e1", "901", 0, fields))
+	if n := e.calls(gt.EndpointPicklist); n != 2 {
+		t.Errorf("%d picklist calls, want 2: the future copy was taken", n)
+	}
+	if g, _ := e.sim.GoalByExternalID(key901); g.GoalTypeName != "Adoption" {
+		t.Errorf("goal type %q, want Adoption", g.GoalTypeName)
+	}
+}

@@ -21,6 +21,10 @@ const PicklistPrefix = "picklist#"
 // each consumer keeps its own copy in memory, as it did before.
 const MaxPicklistBytes = 300 << 10
 
+// maxAhead is how far after a new load a kept copy's load time may lie
+// and still be taken as later (consumers' clocks differ by milliseconds).
+const maxAhead = time.Minute
+
 // maxTenant bounds the tenant part of the key.
 const maxTenant = 1024
 
@@ -78,8 +82,9 @@ func (s *Store) GetPicklist(ctx context.Context, tenant string) (p SharedPicklis
 
 // PutPicklist keeps p as the tenant's shared picklist unless a copy
 // loaded at the same time or later is kept (ErrOlderPicklist): a slow
-// consumer never puts an older picklist back. A picklist above
-// MaxPicklistBytes is refused.
+// consumer never puts an older picklist back. A copy stamped more than
+// maxAhead after p's load (a clock far ahead, a hand edit) does not count
+// as later: p replaces it. A picklist above MaxPicklistBytes is refused.
 func (s *Store) PutPicklist(ctx context.Context, tenant string, p SharedPicklist) error {
 	if tenant == "" || len(tenant) > maxTenant || p.Loaded.IsZero() || p.Statuses == nil || p.Types == nil {
 		return errors.New("state: PutPicklist needs a tenant (at most 1 KB), the load time, statuses and types")
@@ -92,13 +97,15 @@ func (s *Store) PutPicklist(ctx context.Context, tenant string, p SharedPicklist
 		return fmt.Errorf("state: picklist of %d bytes, above %d: not shared", len(body), MaxPicklistBytes)
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(s.table),
-		Key:                 picklistKey(tenant),
-		UpdateExpression:    aws.String("SET " + attrPicklist + " = :p, " + attrPicklistLoaded + " = :at"),
-		ConditionExpression: aws.String("attribute_not_exists(" + attrPicklistLoaded + ") OR " + attrPicklistLoaded + " < :at"),
+		TableName:        aws.String(s.table),
+		Key:              picklistKey(tenant),
+		UpdateExpression: aws.String("SET " + attrPicklist + " = :p, " + attrPicklistLoaded + " = :at"),
+		ConditionExpression: aws.String("attribute_not_exists(" + attrPicklistLoaded + ") OR " + attrPicklistLoaded + " < :at OR " +
+			attrPicklistLoaded + " > :ahead"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":p":  str(string(body)),
-			":at": num(p.Loaded.UnixMilli()),
+			":p":     str(string(body)),
+			":at":    num(p.Loaded.UnixMilli()),
+			":ahead": num(p.Loaded.Add(maxAhead).UnixMilli()),
 		},
 	})
 	if _, failed := conditionFailed(err); failed {

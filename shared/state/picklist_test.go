@@ -95,4 +95,19 @@ func TestSharedPicklistUnreadable(t *testing.T) {
 	if _, ok, _ := s.GetPicklist(ctx, tenant); !ok {
 		t.Error("the next load did not replace the unreadable item")
 	}
+
+	// A copy stamped an hour ahead of a new load (a clock far ahead) does
+	// not hold the new load off for good; one a few seconds ahead does.
+	ahead := state.SharedPicklist{Loaded: t0.Add(2 * time.Hour), Statuses: map[string]string{"ahead": "A"}, Types: map[string]string{}}
+	if err := s.PutPicklist(ctx, tenant, ahead); err != nil {
+		t.Fatal(err)
+	}
+	p.Loaded = t0.Add(time.Hour)
+	if err := s.PutPicklist(ctx, tenant, p); err != nil {
+		t.Fatalf("a load an hour before the kept copy's stamp: %v, want it kept", err)
+	}
+	p.Loaded = t0.Add(time.Hour - 5*time.Second)
+	if err := s.PutPicklist(ctx, tenant, p); !errors.Is(err, state.ErrOlderPicklist) {
+		t.Errorf("a load 5 s before the kept copy's: %v, want ErrOlderPicklist", err)
+	}
 }
