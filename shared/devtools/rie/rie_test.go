@@ -20,19 +20,7 @@ func TestEmulatorRunsBootstrap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries")
 	}
-	root, err := rie.ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	emu, err := rie.BuildEmulator(t.Context(), root, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := rie.Build(t.Context(), root, "./shared/devtools/rie/testdata/echo", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	emu, boot := buildEcho(t)
 	fn, err := rie.Start(t.Context(), rie.Config{Emulator: emu, Bootstrap: boot, Name: "echo", Timeout: 5, Env: []string{"ECHO_ENV=set"}, Traced: true})
 	if err != nil {
 		t.Fatal(err)
@@ -80,18 +68,7 @@ func TestKillStopsTheBootstrapToo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries")
 	}
-	root, err := rie.ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, err := rie.BuildEmulator(t.Context(), root, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := rie.Build(t.Context(), root, "./shared/devtools/rie/testdata/echo", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	emu, boot := buildEcho(t)
 	fn, err := rie.Start(t.Context(), rie.Config{Emulator: emu, Bootstrap: boot, Name: "echo", Timeout: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -136,18 +113,7 @@ func TestStartTriesAgainWhenAPortIsTaken(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries")
 	}
-	root, err := rie.ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, err := rie.BuildEmulator(t.Context(), root, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := rie.Build(t.Context(), root, "./shared/devtools/rie/testdata/echo", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	emu, boot := buildEcho(t)
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
 	t.Cleanup(other.Close)
 	taken := other.Listener.Addr().(*net.TCPAddr).Port
@@ -174,4 +140,22 @@ func TestStartTriesAgainWhenAPortIsTaken(t *testing.T) {
 	if picks != 2 {
 		t.Errorf("%d port picks, want 2 (one retry)", picks)
 	}
+}
+
+// buildEcho builds the emulator and the echo bootstrap of testdata.
+func buildEcho(t *testing.T) (emulator, bootstrap string) {
+	t.Helper()
+	root, err := rie.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, err := rie.BuildEmulator(t.Context(), root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := rie.Build(t.Context(), root, "./shared/devtools/rie/testdata/echo", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return emu, boot
 }
