@@ -2,6 +2,3 @@ package rie
 
 // PickPorts lets tests choose the emulator's ports.
 var PickPorts = &pickPorts
-
-// FreePorts is the real port picker.
-var FreePorts = freePorts
